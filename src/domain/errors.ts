@@ -1,0 +1,106 @@
+// The one catalogue of errors Taskdrop answers with. Each is a value: an HTTP status, a Graph
+// `code`, optionally an Exchange-style inner code (To Do nests one), and a human message.
+// The HTTP layer turns these into Graph's JSON shape in exactly one place.
+
+export type ErrorKind =
+  | "unauthenticated"
+  | "meWithAppToken"
+  | "accessDenied"
+  | "notFound"
+  | "malformedId"
+  | "preconditionFailed"
+  | "invalidRequest"
+  | "defaultListImmutable"
+  | "tooLarge"
+  | "lengthRequired"
+  | "invalidRange"
+  | "conflict"
+  | "unsupportedMediaType"
+  | "rateLimited"
+  | "unknownSegment"
+  | "methodNotAllowed"
+  | "tooManySessions"
+  | "internal"
+  | "unavailable";
+
+interface Shape {
+  status: number;
+  code: string;
+  /** When set, `error.message` is this fixed text and the detail goes into innerError. */
+  inner?: { code: string; outerMessage: string };
+}
+
+const SHAPES: Record<ErrorKind, Shape> = {
+  unauthenticated: { status: 401, code: "InvalidAuthenticationToken" },
+  meWithAppToken: { status: 400, code: "BadRequest" },
+  accessDenied: { status: 403, code: "accessDenied", inner: { code: "ErrorAccessDenied", outerMessage: "Access is denied. Check credentials and try again." } },
+  notFound: { status: 404, code: "itemNotFound", inner: { code: "ErrorItemNotFound", outerMessage: "Item not found" } },
+  malformedId: { status: 400, code: "invalidRequest", inner: { code: "ErrorInvalidIdMalformed", outerMessage: "Id is malformed." } },
+  preconditionFailed: { status: 412, code: "preconditionFailed", inner: { code: "ErrorIrresolvableConflict", outerMessage: "The change key passed in the request does not match the current change key for the item." } },
+  invalidRequest: { status: 400, code: "invalidRequest", inner: { code: "ErrorInvalidRequest", outerMessage: "Invalid request" } },
+  defaultListImmutable: { status: 400, code: "invalidRequest", inner: { code: "ErrorInvalidRequest", outerMessage: "Invalid request" } },
+  tooLarge: { status: 413, code: "invalidRequest", inner: { code: "ErrorRequestEntityTooLarge", outerMessage: "Request entity too large" } },
+  lengthRequired: { status: 411, code: "invalidRequest", inner: { code: "ErrorLengthRequired", outerMessage: "Length required" } },
+  invalidRange: { status: 416, code: "invalidRange", inner: { code: "ErrorInvalidRange", outerMessage: "The requested range is not the next expected range" } },
+  conflict: { status: 409, code: "conflict", inner: { code: "ErrorConflict", outerMessage: "Another request is writing to this upload session" } },
+  unsupportedMediaType: { status: 415, code: "invalidRequest", inner: { code: "ErrorUnsupportedMediaType", outerMessage: "Unsupported media type" } },
+  rateLimited: { status: 429, code: "activityLimitReached", inner: { code: "ErrorTooManyRequests", outerMessage: "The request has been throttled" } },
+  unknownSegment: { status: 400, code: "BadRequest" },
+  methodNotAllowed: { status: 405, code: "Request_BadRequest" },
+  tooManySessions: { status: 429, code: "activityLimitReached", inner: { code: "ErrorQuotaExceeded", outerMessage: "Too many open upload sessions" } },
+  internal: { status: 500, code: "generalException" },
+  unavailable: { status: 503, code: "serviceNotAvailable" },
+};
+
+export class GraphError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly innerCode: string | undefined;
+  /** Extra headers the error must carry (WWW-Authenticate, Retry-After). */
+  readonly headers: Record<string, string>;
+
+  constructor(readonly kind: ErrorKind, readonly detail: string, headers: Record<string, string> = {}) {
+    super(detail);
+    const shape = SHAPES[kind];
+    this.status = shape.status;
+    this.code = shape.code;
+    this.innerCode = shape.inner?.code;
+    this.headers = kind === "unauthenticated" ? { "www-authenticate": 'Bearer realm="taskdrop", error="invalid_token"', ...headers } : headers;
+  }
+
+  /** `error.message` as Graph prints it: the fixed text when an inner code carries the detail. */
+  get outerMessage(): string {
+    return SHAPES[this.kind].inner?.outerMessage ?? this.detail;
+  }
+}
+
+export const errors = {
+  unauthenticated: (detail = "Access token is empty.") => new GraphError("unauthenticated", detail),
+  meWithAppToken: () => new GraphError("meWithAppToken", "/me request is only valid with delegated authentication flow."),
+  accessDenied: (detail = "Access is denied. Check credentials and try again.") => new GraphError("accessDenied", detail),
+  notFound: (detail = "Item not found") => new GraphError("notFound", detail),
+  malformedId: (what = "Id") => new GraphError("malformedId", `${what} is malformed.`),
+  preconditionFailed: () =>
+    new GraphError("preconditionFailed", "The If-Match header does not match the current version of the item."),
+  invalid: (detail: string) => new GraphError("invalidRequest", detail),
+  defaultListRename: () => new GraphError("defaultListImmutable", "A default task folder can't be renamed."),
+  defaultListDelete: () => new GraphError("defaultListImmutable", "A default task folder can't be deleted."),
+  tooLarge: (detail: string) => new GraphError("tooLarge", detail),
+  lengthRequired: () =>
+    new GraphError("lengthRequired", "A Content-Length header is required; chunked or bodiless PUTs are not accepted."),
+  invalidRange: (detail: string) => new GraphError("invalidRange", detail),
+  conflict: () => new GraphError("conflict", "Another request is already writing to this upload session; retry after it finishes."),
+  unsupportedMediaType: (detail: string) => new GraphError("unsupportedMediaType", detail),
+  rateLimited: (retryAfterSeconds: number) =>
+    new GraphError("rateLimited", "Too many requests; retry later.", { "retry-after": String(retryAfterSeconds) }),
+  tooManySessions: (cap: number) =>
+    new GraphError("tooManySessions", `A user may have at most ${cap} open upload sessions; finish or delete some first.`, { "retry-after": "60" }),
+  unknownSegment: (segment: string) => new GraphError("unknownSegment", `Resource not found for the segment '${segment}'.`),
+  methodNotAllowed: () => new GraphError("methodNotAllowed", "The HTTP method is not allowed on this resource."),
+  internal: () => new GraphError("internal", "An internal error occurred; the request changed nothing."),
+  unavailable: (detail = "The service is shutting down or its store is unavailable.") => new GraphError("unavailable", detail),
+};
+
+export function isGraphError(e: unknown): e is GraphError {
+  return e instanceof GraphError;
+}
