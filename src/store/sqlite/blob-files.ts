@@ -1,0 +1,136 @@
+// Bytes of the embedded store: one file per upload session, which becomes the attachment's file
+// on completion (no copy). Writes land at their offset and are fsynced before anyone commits
+// the new offset, so the file may hold bytes past the committed offset only until recovery.
+import { constants, createReadStream, type ReadStream } from "node:fs";
+import { mkdir, open, readdir, rm, stat, truncate } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { errors } from "../../domain/errors.js";
+
+export class BlobFiles {
+  readonly root: string;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, "blobs");
+  }
+
+  newKey(): string {
+    return randomUUID();
+  }
+
+  path(key: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(key)) throw new Error(`not a blob key: ${key}`);
+    return join(this.root, key.slice(0, 2), key);
+  }
+
+  private async dirFor(key: string): Promise<string> {
+    const dir = join(this.root, key.slice(0, 2));
+    if (!this.madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    return dir;
+  }
+
+  /**
+   * Writes exactly `length` bytes from `body` at `offset` and fsyncs. Rejects if the body yields
+   * more or fewer bytes; the caller then commits nothing (bytes past the committed offset are ignored
+   * and overwritten by the next attempt).
+   */
+  async writeAt(key: string, offset: number, length: number, body: AsyncIterable<Buffer>): Promise<void> {
+    const dir = await this.dirFor(key);
+    // Create without truncating, then write at positions (O_APPEND would ignore them).
+    const fh = await open(this.path(key), constants.O_RDWR | constants.O_CREAT, 0o600);
+    let written = 0;
+    try {
+      for await (const chunk of body) {
+        if (written + chunk.length > length) throw errors.invalid(`The body is longer than the ${length} bytes declared.`);
+        let done = 0;
+        while (done < chunk.length) {
+          const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, offset + written + done);
+          done += bytesWritten;
+        }
+        written += chunk.length;
+      }
+      if (written !== length) throw errors.invalid(`The body ended after ${written} of the ${length} bytes declared.`);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    if (offset === 0) await syncDir(dir);
+  }
+
+  async create(key: string, bytes: Buffer): Promise<void> {
+    await this.writeAt(key, 0, bytes.length, (async function* () {
+      yield bytes;
+    })());
+  }
+
+  read(key: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.path(key), range ? { start: range.start, end: range.end } : {});
+  }
+
+  /** Hex SHA-256 of the first `length` bytes. */
+  async sha256(key: string, length: number): Promise<string> {
+    const h = createHash("sha256");
+    if (length > 0) for await (const chunk of this.read(key, { start: 0, end: length - 1 })) h.update(chunk as Buffer);
+    return h.digest("hex");
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.path(key))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Drops bytes past `length` (crash recovery: nothing unacknowledged survives a restart). */
+  async truncateTo(key: string, length: number): Promise<void> {
+    try {
+      await truncate(this.path(key), length);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  /** Every blob key on disk with its last modification time. */
+  async *list(): AsyncGenerator<{ key: string; mtimeMs: number }> {
+    let shards: string[];
+    try {
+      shards = await readdir(this.root);
+    } catch {
+      return;
+    }
+    for (const shard of shards) {
+      let names: string[];
+      try {
+        names = await readdir(join(this.root, shard));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        try {
+          const s = await stat(join(this.root, shard, name));
+          yield { key: name, mtimeMs: s.mtimeMs };
+        } catch {
+          /* removed meanwhile */
+        }
+      }
+    }
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, "r");
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}

@@ -1,0 +1,76 @@
+// Numbered schema steps; `PRAGMA user_version` records how many have been applied.
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE users (
+    oid TEXT PRIMARY KEY,
+    upn TEXT NOT NULL,
+    upn_lower TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE lists (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    wellknown TEXT NOT NULL,
+    is_owner INTEGER NOT NULL,
+    is_shared INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    change_key TEXT NOT NULL
+  );
+  CREATE INDEX lists_owner ON lists (owner, seq);
+  CREATE UNIQUE INDEX lists_one_default ON lists (owner) WHERE wellknown = 'defaultList';
+  CREATE TABLE tasks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    list_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_modified_at TEXT NOT NULL,
+    change_key TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    attachment_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX tasks_list ON tasks (list_id, seq);
+  CREATE TABLE attachments (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_modified_at TEXT NOT NULL
+  );
+  CREATE INDEX attachments_task ON attachments (task_id, seq);
+  CREATE TABLE sessions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    committed INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL CHECK (status IN ('open', 'completed')),
+    attachment_id TEXT,
+    last_start INTEGER,
+    last_end INTEGER,
+    last_sha256 TEXT,
+    blob TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    CHECK (committed >= 0 AND committed <= size),
+    CHECK ((status = 'completed') = (attachment_id IS NOT NULL))
+  );
+  CREATE INDEX sessions_task ON sessions (task_id, seq);
+  CREATE INDEX sessions_owner_open ON sessions (owner, status);
+  CREATE INDEX sessions_expiry ON sessions (expires_at);
+  `,
+];

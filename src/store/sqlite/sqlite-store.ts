@@ -1,0 +1,422 @@
+// The embedded store: SQLite (WAL, synchronous=FULL) for records, files for bytes. One server
+// process owns a data directory (a lock file says which), so per-session leases are in-process.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { errors } from "../../domain/errors.js";
+import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
+import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
+import { BlobFiles } from "./blob-files.js";
+import { acquireDirLock, type DirLock } from "./dir-lock.js";
+import { MIGRATIONS } from "./migrations.js";
+
+type Row = Record<string, unknown>;
+
+const listFrom = (r: Row): TaskList => ({
+  id: r.id as string,
+  ownerOid: r.owner as string,
+  displayName: r.display_name as string,
+  wellknownListName: r.wellknown as TaskList["wellknownListName"],
+  isOwner: r.is_owner === 1,
+  isShared: r.is_shared === 1,
+  createdAt: r.created_at as string,
+  changeKey: r.change_key as string,
+});
+
+const taskFrom = (r: Row): Task => ({
+  id: r.id as string,
+  listId: r.list_id as string,
+  ownerOid: r.owner as string,
+  createdAt: r.created_at as string,
+  lastModifiedAt: r.last_modified_at as string,
+  changeKey: r.change_key as string,
+  doc: JSON.parse(r.doc as string),
+  attachmentCount: r.attachment_count as number,
+});
+
+const attachmentFrom = (r: Row): Attachment => ({
+  id: r.id as string,
+  ownerOid: r.owner as string,
+  listId: r.list_id as string,
+  taskId: r.task_id as string,
+  name: r.name as string,
+  contentType: r.content_type as string,
+  size: r.size as number,
+  sha256: r.sha256 as string,
+  createdAt: r.created_at as string,
+  lastModifiedAt: r.last_modified_at as string,
+});
+
+const sessionFrom = (r: Row): UploadSession => {
+  const common = {
+    id: r.id as string,
+    ownerOid: r.owner as string,
+    listId: r.list_id as string,
+    taskId: r.task_id as string,
+    name: r.name as string,
+    contentType: r.content_type as string,
+    size: r.size as number,
+    committed: r.committed as number,
+    createdAt: r.created_at as string,
+    expiresAt: r.expires_at as string,
+    lastRange:
+      r.last_start === null ? null : { start: r.last_start as number, end: r.last_end as number, sha256: r.last_sha256 as string },
+  };
+  return r.status === "completed" ? { ...common, status: "completed", attachmentId: r.attachment_id as string } : { ...common, status: "open" };
+};
+
+export class SqliteStore implements Store {
+  readonly kind = "sqlite" as const;
+  private readonly db: Database.Database;
+  private readonly blobs: BlobFiles;
+  private readonly leased = new Set<string>();
+  private closed = false;
+
+  private constructor(
+    dataDir: string,
+    private readonly lock: DirLock,
+  ) {
+    this.db = new Database(join(dataDir, "taskdrop.db"));
+    this.db.pragma("journal_mode = WAL");
+    // FULL: a commit is on disk before it returns, so an acknowledged range survives power loss too.
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    this.blobs = new BlobFiles(dataDir);
+    this.migrate();
+  }
+
+  /** Opens (creating if needed) the data directory and recovers from any crash. */
+  static async open(dataDir: string): Promise<SqliteStore> {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const lock = acquireDirLock(dataDir);
+    try {
+      const store = new SqliteStore(dataDir, lock);
+      await store.recover();
+      return store;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[i]!);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  /** Bytes past an open session's committed offset were never acknowledged: drop them. */
+  private async recover(): Promise<void> {
+    const rows = this.db.prepare("SELECT blob, committed FROM sessions WHERE status = 'open'").all() as Row[];
+    for (const r of rows) {
+      const size = await this.blobs.size(r.blob as string);
+      if (size !== undefined && size > (r.committed as number)) await this.blobs.truncateTo(r.blob as string, r.committed as number);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+    this.lock.release();
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("store closed");
+    this.db.prepare("SELECT 1").get();
+  }
+
+  settings = {
+    getOrCreate: async (key: string, make: () => string): Promise<string> => {
+      const existing = this.db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as Row | undefined;
+      if (existing) return existing.value as string;
+      this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)").run(key, make());
+      return (this.db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as Row).value as string;
+    },
+  };
+
+  users = {
+    ensure: async (oid: string, upn: string): Promise<User> => {
+      const found = this.db.prepare("SELECT * FROM users WHERE oid = ?").get(oid) as Row | undefined;
+      if (found && found.upn === upn) return { oid, upn, createdAt: found.created_at as string };
+      const now = new Date().toISOString();
+      this.db
+        .prepare(
+          `INSERT INTO users (oid, upn, upn_lower, created_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (oid) DO UPDATE SET upn = excluded.upn, upn_lower = excluded.upn_lower`,
+        )
+        .run(oid, upn, upn.toLowerCase(), now);
+      const r = this.db.prepare("SELECT * FROM users WHERE oid = ?").get(oid) as Row;
+      return { oid, upn: r.upn as string, createdAt: r.created_at as string };
+    },
+    find: async (idOrUpn: string): Promise<User | undefined> => {
+      const r = this.db.prepare("SELECT * FROM users WHERE oid = ? OR upn_lower = ?").get(idOrUpn, idOrUpn.toLowerCase()) as Row | undefined;
+      return r ? { oid: r.oid as string, upn: r.upn as string, createdAt: r.created_at as string } : undefined;
+    },
+  };
+
+  lists = {
+    all: async (owner: string): Promise<TaskList[]> =>
+      (this.db.prepare("SELECT * FROM lists WHERE owner = ? ORDER BY seq").all(owner) as Row[]).map(listFrom),
+    get: async (owner: string, id: string): Promise<TaskList | undefined> => {
+      const r = this.db.prepare("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
+      return r ? listFrom(r) : undefined;
+    },
+    ensureDefault: async (owner: string, make: () => TaskList): Promise<void> => {
+      this.db.transaction(() => {
+        const has = this.db.prepare("SELECT 1 FROM lists WHERE owner = ? AND wellknown = 'defaultList'").get(owner);
+        if (!has) this.insertList(make());
+      })();
+    },
+    create: async (list: TaskList): Promise<void> => {
+      this.insertList(list);
+    },
+    update: async (owner: string, id: string, change: (l: TaskList) => TaskList): Promise<TaskList | undefined> =>
+      this.db.transaction(() => {
+        const r = this.db.prepare("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
+        if (!r) return undefined;
+        const next = change(listFrom(r));
+        this.db
+          .prepare("UPDATE lists SET display_name = ?, change_key = ? WHERE id = ?")
+          .run(next.displayName, next.changeKey, id);
+        return next;
+      })(),
+    delete: async (owner: string, id: string, guard: (l: TaskList) => void): Promise<boolean> => {
+      const blobs = this.db.transaction(() => {
+        const r = this.db.prepare("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
+        if (!r) return undefined;
+        guard(listFrom(r));
+        const freed = this.blobsWhere("list_id = ?", id);
+        this.db.prepare("DELETE FROM sessions WHERE list_id = ?").run(id);
+        this.db.prepare("DELETE FROM attachments WHERE list_id = ?").run(id);
+        this.db.prepare("DELETE FROM tasks WHERE list_id = ?").run(id);
+        this.db.prepare("DELETE FROM lists WHERE id = ?").run(id);
+        return freed;
+      })();
+      if (blobs === undefined) return false;
+      await this.freeBlobs(blobs);
+      return true;
+    },
+  };
+
+  private insertList(l: TaskList): void {
+    this.db
+      .prepare(
+        `INSERT INTO lists (id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(l.id, l.ownerOid, l.displayName, l.wellknownListName, l.isOwner ? 1 : 0, l.isShared ? 1 : 0, l.createdAt, l.changeKey);
+  }
+
+  /** Blob keys of the attachments and sessions matching a condition on both tables. */
+  private blobsWhere(condition: string, value: string): string[] {
+    const rows = this.db
+      .prepare(`SELECT blob FROM attachments WHERE ${condition} UNION SELECT blob FROM sessions WHERE ${condition}`)
+      .all(value, value) as Row[];
+    return rows.map((r) => r.blob as string);
+  }
+
+  private async freeBlobs(keys: string[]): Promise<void> {
+    for (const k of keys) await this.blobs.remove(k);
+  }
+
+  tasks = {
+    all: async (owner: string, listId: string): Promise<Task[]> =>
+      (this.db.prepare("SELECT * FROM tasks WHERE owner = ? AND list_id = ? ORDER BY seq").all(owner, listId) as Row[]).map(taskFrom),
+    get: async (owner: string, listId: string, id: string): Promise<Task | undefined> => {
+      const r = this.db.prepare("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
+      return r ? taskFrom(r) : undefined;
+    },
+    create: async (t: Task): Promise<void> => {
+      this.db
+        .prepare(
+          `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 0)`,
+        )
+        .run(t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc));
+    },
+    update: async (owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined> =>
+      this.db.transaction(() => {
+        const r = this.db.prepare("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
+        if (!r) return undefined;
+        const next = change(taskFrom(r));
+        this.db
+          .prepare("UPDATE tasks SET doc = ?, last_modified_at = ?, change_key = ? WHERE id = ?")
+          .run(JSON.stringify(next.doc), next.lastModifiedAt, next.changeKey, id);
+        return next;
+      })(),
+    delete: async (owner: string, listId: string, id: string, guard: (t: Task) => void): Promise<boolean> => {
+      const blobs = this.db.transaction(() => {
+        const r = this.db.prepare("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
+        if (!r) return undefined;
+        guard(taskFrom(r));
+        const freed = this.blobsWhere("task_id = ?", id);
+        this.db.prepare("DELETE FROM sessions WHERE task_id = ?").run(id);
+        this.db.prepare("DELETE FROM attachments WHERE task_id = ?").run(id);
+        this.db.prepare("DELETE FROM tasks WHERE id = ?").run(id);
+        return freed;
+      })();
+      if (blobs === undefined) return false;
+      await this.freeBlobs(blobs);
+      return true;
+    },
+  };
+
+  attachments = {
+    all: async (owner: string, taskId: string): Promise<Attachment[]> =>
+      (this.db.prepare("SELECT * FROM attachments WHERE owner = ? AND task_id = ? ORDER BY seq").all(owner, taskId) as Row[]).map(
+        attachmentFrom,
+      ),
+    get: async (owner: string, taskId: string, id: string): Promise<Attachment | undefined> => {
+      const r = this.db.prepare("SELECT * FROM attachments WHERE owner = ? AND task_id = ? AND id = ?").get(owner, taskId, id) as
+        | Row
+        | undefined;
+      return r ? attachmentFrom(r) : undefined;
+    },
+    createWithBytes: async (att: Attachment, bytes: Buffer): Promise<void> => {
+      const key = this.blobs.newKey();
+      await this.blobs.create(key, bytes);
+      try {
+        this.db.transaction(() => {
+          this.insertAttachment(att, key);
+        })();
+      } catch (e) {
+        await this.blobs.remove(key);
+        throw e;
+      }
+    },
+    read: async (att: Attachment, range?: { start: number; end: number }): Promise<Readable> => {
+      const r = this.db.prepare("SELECT blob FROM attachments WHERE id = ?").get(att.id) as Row | undefined;
+      if (!r) throw errors.notFound();
+      return this.blobs.read(r.blob as string, range);
+    },
+    delete: async (owner: string, taskId: string, id: string): Promise<boolean> => {
+      const blob = this.db.transaction(() => {
+        const r = this.db.prepare("SELECT blob FROM attachments WHERE owner = ? AND task_id = ? AND id = ?").get(owner, taskId, id) as
+          | Row
+          | undefined;
+        if (!r) return undefined;
+        this.db.prepare("DELETE FROM attachments WHERE id = ?").run(id);
+        // A completed session pointing at this attachment must not hand out its Location any more.
+        this.db.prepare("DELETE FROM sessions WHERE attachment_id = ?").run(id);
+        this.db.prepare("UPDATE tasks SET attachment_count = attachment_count - 1 WHERE id = ?").run(taskId);
+        return r.blob as string;
+      })();
+      if (blob === undefined) return false;
+      await this.blobs.remove(blob);
+      return true;
+    },
+  };
+
+  /** Inserts the attachment record; the task's count follows (and with it `hasAttachments`). */
+  private insertAttachment(att: Attachment, blob: string): void {
+    const task = this.db.prepare("SELECT 1 FROM tasks WHERE id = ? AND owner = ?").get(att.taskId, att.ownerOid);
+    if (!task) throw errors.notFound();
+    this.db
+      .prepare(
+        `INSERT INTO attachments (id, owner, list_id, task_id, name, content_type, size, sha256, blob, created_at, last_modified_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(att.id, att.ownerOid, att.listId, att.taskId, att.name, att.contentType, att.size, att.sha256, blob, att.createdAt, att.lastModifiedAt);
+    this.db.prepare("UPDATE tasks SET attachment_count = attachment_count + 1 WHERE id = ?").run(att.taskId);
+  }
+
+  sessions = {
+    create: async (s: UploadSession, maxOpen: number): Promise<void> => {
+      this.db.transaction(() => {
+        const { n } = this.db.prepare("SELECT count(*) AS n FROM sessions WHERE owner = ? AND status = 'open'").get(s.ownerOid) as { n: number };
+        if (n >= maxOpen) throw errors.tooManySessions(maxOpen);
+        this.db
+          .prepare(
+            `INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'open', ?, ?, ?)`,
+          )
+          .run(s.id, s.ownerOid, s.listId, s.taskId, s.name, s.contentType, s.size, this.blobs.newKey(), s.createdAt, s.expiresAt);
+      })();
+    },
+    get: async (id: string): Promise<UploadSession | undefined> => {
+      const r = this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
+      return r ? sessionFrom(r) : undefined;
+    },
+    forTask: async (owner: string, taskId: string): Promise<UploadSession[]> =>
+      (this.db.prepare("SELECT * FROM sessions WHERE owner = ? AND task_id = ? ORDER BY seq").all(owner, taskId) as Row[]).map(sessionFrom),
+    delete: async (id: string): Promise<boolean> => {
+      const r = this.db.prepare("SELECT blob, status FROM sessions WHERE id = ?").get(id) as Row | undefined;
+      if (!r) return false;
+      this.db.prepare("DELETE FROM sessions WHERE id = ?").run(id);
+      if (r.status === "open") await this.blobs.remove(r.blob as string);
+      return true;
+    },
+    lease: async (id: string): Promise<SessionLease | null> => {
+      if (this.leased.has(id)) return null;
+      this.leased.add(id);
+      let released = false;
+      return {
+        writeRange: (args) => this.writeRange(id, args),
+        release: async () => {
+          if (!released) {
+            released = true;
+            this.leased.delete(id);
+          }
+        },
+      };
+    },
+    sweepExpired: async (cutoff: Date): Promise<number> => {
+      const rows = this.db.prepare("SELECT id, blob, status FROM sessions WHERE expires_at < ?").all(cutoff.toISOString()) as Row[];
+      let n = 0;
+      for (const r of rows) {
+        if (this.leased.has(r.id as string)) continue; // a write in flight finishes (and then fails) first
+        this.db.prepare("DELETE FROM sessions WHERE id = ?").run(r.id);
+        if (r.status === "open") await this.blobs.remove(r.blob as string);
+        n++;
+      }
+      await this.sweepOrphanBlobs(cutoff);
+      return n;
+    },
+  };
+
+  /** Files no record names (left by a crash between write and commit of a deletion) older than `cutoff`. */
+  private async sweepOrphanBlobs(cutoff: Date): Promise<void> {
+    const known = this.db.prepare("SELECT 1 FROM sessions WHERE blob = ? UNION ALL SELECT 1 FROM attachments WHERE blob = ?");
+    for await (const { key, mtimeMs } of this.blobs.list()) {
+      if (mtimeMs >= cutoff.getTime()) continue;
+      if (!known.get(key, key)) await this.blobs.remove(key);
+    }
+  }
+
+  private async writeRange(id: string, args: WriteRangeArgs): Promise<UploadSession> {
+    const before = this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
+    if (!before || before.status !== "open") throw errors.notFound();
+    if (before.committed !== args.offset) throw errors.invalidRange(`The next expected offset is ${before.committed as number}.`);
+    const blob = before.blob as string;
+    await this.blobs.writeAt(blob, args.offset, args.length, args.body);
+    const objectSha256 = args.final ? await this.blobs.sha256(blob, args.offset + args.length) : null;
+    return this.db.transaction(() => {
+      const now = this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
+      // Deleted (cancel, task or list deletion) or swept while the bytes streamed in.
+      if (!now || now.status !== "open" || now.committed !== args.offset) throw errors.notFound();
+      const plan = args.plan(objectSha256);
+      const committed = args.offset + args.length;
+      if (plan.attachment) {
+        this.insertAttachment(plan.attachment, blob);
+        this.db
+          .prepare(
+            `UPDATE sessions SET committed = ?, status = 'completed', attachment_id = ?, last_start = ?, last_end = ?, last_sha256 = ?
+             WHERE id = ?`,
+          )
+          .run(committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, plan.lastRange.sha256, id);
+      } else {
+        this.db
+          .prepare("UPDATE sessions SET committed = ?, last_start = ?, last_end = ?, last_sha256 = ? WHERE id = ?")
+          .run(committed, plan.lastRange.start, plan.lastRange.end, plan.lastRange.sha256, id);
+      }
+      return sessionFrom(this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row);
+    })();
+  }
+}

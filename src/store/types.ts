@@ -1,0 +1,94 @@
+// The one storage interface. The embedded (SQLite + files) and PostgreSQL adapters both implement
+// it and both pass test/contract. Every method is atomic on its own; methods that take a `change`
+// callback run it inside the store's transaction (a GraphError thrown there rolls everything back).
+import type { Readable } from "node:stream";
+import type { Attachment, RangeRecord, Task, TaskList, UploadSession, User } from "../domain/models.js";
+
+export type StoreKind = "sqlite" | "postgres";
+
+/** What the upload service decides once a range's bytes are durable, committed with the offset. */
+export interface CommitPlan {
+  lastRange: RangeRecord;
+  /** Present on the final range: the attachment the session becomes. */
+  attachment: Attachment | null;
+}
+
+export interface WriteRangeArgs {
+  offset: number;
+  length: number;
+  body: AsyncIterable<Buffer>;
+  final: boolean;
+  plan: (objectSha256: string | null) => CommitPlan;
+}
+
+/** Exclusive right to write one session's bytes, across every server instance sharing the store. */
+export interface SessionLease {
+  /**
+   * Streams exactly `length` bytes from `body` to the session's staged bytes at `offset`, makes them
+   * durable, then asks `plan()` what to commit and commits it atomically with the new offset. When
+   * `final`, the store hashes the whole staged object and hands the hex SHA-256 to `plan`. If the
+   * body fails, `plan()` throws, or the session changed meanwhile, nothing is committed.
+   */
+  writeRange(args: WriteRangeArgs): Promise<UploadSession>;
+  release(): Promise<void>;
+}
+
+export interface Store {
+  readonly kind: StoreKind;
+  close(): Promise<void>;
+  /** Throws when the store cannot serve requests (health check). */
+  ping(): Promise<void>;
+
+  settings: {
+    /** Returns the stored value, or stores `make()` and returns it (first writer wins). */
+    getOrCreate(key: string, make: () => string): Promise<string>;
+  };
+
+  users: {
+    ensure(oid: string, upn: string): Promise<User>;
+    /** By object id or userPrincipalName (case-insensitive). */
+    find(idOrUpn: string): Promise<User | undefined>;
+  };
+
+  lists: {
+    all(owner: string): Promise<TaskList[]>;
+    get(owner: string, id: string): Promise<TaskList | undefined>;
+    /** Creates the default list with `make()` unless the owner has one. */
+    ensureDefault(owner: string, make: () => TaskList): Promise<void>;
+    create(list: TaskList): Promise<void>;
+    update(owner: string, id: string, change: (l: TaskList) => TaskList): Promise<TaskList | undefined>;
+    /** Deletes the list with its tasks, attachments and sessions; `guard` may throw to refuse. */
+    delete(owner: string, id: string, guard: (l: TaskList) => void): Promise<boolean>;
+  };
+
+  tasks: {
+    all(owner: string, listId: string): Promise<Task[]>;
+    get(owner: string, listId: string, id: string): Promise<Task | undefined>;
+    create(task: Task): Promise<void>;
+    update(owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined>;
+    delete(owner: string, listId: string, id: string, guard: (t: Task) => void): Promise<boolean>;
+  };
+
+  attachments: {
+    all(owner: string, taskId: string): Promise<Attachment[]>;
+    get(owner: string, taskId: string, id: string): Promise<Attachment | undefined>;
+    /** Stores a small attachment's bytes and record together (durable on resolve). */
+    createWithBytes(att: Attachment, bytes: Buffer): Promise<void>;
+    /** The attachment's bytes, optionally a slice [start, end] inclusive. */
+    read(att: Attachment, range?: { start: number; end: number }): Promise<Readable>;
+    delete(owner: string, taskId: string, id: string): Promise<boolean>;
+  };
+
+  sessions: {
+    /** Refuses (tooManySessions) when the owner already has `maxOpen` open sessions. */
+    create(s: UploadSession, maxOpen: number): Promise<void>;
+    get(id: string): Promise<UploadSession | undefined>;
+    forTask(owner: string, taskId: string): Promise<UploadSession[]>;
+    /** Cancels: removes the record and frees staged bytes (never a completed session's attachment bytes). */
+    delete(id: string): Promise<boolean>;
+    /** null when another request holds the session. */
+    lease(id: string): Promise<SessionLease | null>;
+    /** Removes sessions that expired before `cutoff` and frees their staged bytes; returns how many. */
+    sweepExpired(cutoff: Date): Promise<number>;
+  };
+}
