@@ -1,0 +1,84 @@
+// Turns an Authorization header into a Principal: development tokens (our own key) or tokens
+// from a real OpenID Connect issuer (its JWKS), by configuration.
+import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey, type CryptoKey } from "jose";
+import type { AuthConfig } from "../config.js";
+import { errors } from "../domain/errors.js";
+import { DEV_ISSUER, GRAPH_APP_ID, GRAPH_AUDIENCE, type SigningKey } from "./dev-issuer.js";
+import type { Principal } from "./principal.js";
+
+export interface TokenVerifier {
+  verify(authorization: string | undefined): Promise<Principal>;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+
+function principalFrom(p: JWTPayload): Principal {
+  const scp = typeof p.scp === "string" ? p.scp : undefined;
+  const roles = Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === "string") : undefined;
+  const oid = typeof p.oid === "string" ? p.oid : typeof p.sub === "string" ? p.sub : undefined;
+  if (scp !== undefined) {
+    if (!oid) throw errors.unauthenticated("The token has no oid claim.");
+    const upn = typeof p.preferred_username === "string" ? p.preferred_username : typeof p.upn === "string" ? p.upn : oid;
+    return { kind: "user", oid, upn, scopes: new Set(scp.split(" ").filter(Boolean)) };
+  }
+  if (roles !== undefined) {
+    const appId = typeof p.appid === "string" ? p.appid : typeof p.azp === "string" ? p.azp : (oid ?? "unknown");
+    return { kind: "app", appId, roles: new Set(roles) };
+  }
+  throw errors.unauthenticated("The token carries neither scp nor roles.");
+}
+
+function explain(e: unknown): never {
+  if (e instanceof joseErrors.JWTExpired) throw errors.unauthenticated("Lifetime validation failed, the token is expired.");
+  if (e instanceof joseErrors.JWTClaimValidationFailed) throw errors.unauthenticated(`Token validation failed: ${e.claim} is not accepted.`);
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw errors.unauthenticated("Signature validation failed.");
+  if (e instanceof joseErrors.JWKSNoMatchingKey) throw errors.unauthenticated("No signing key matches the token.");
+  if (e instanceof joseErrors.JOSEError) throw errors.unauthenticated("The access token is malformed or cannot be validated.");
+  throw e;
+}
+
+export function createVerifier(cfg: AuthConfig, devKey: SigningKey | undefined): TokenVerifier {
+  let key: CryptoKey | JWTVerifyGetKey;
+  let options: { issuer: string; audience: string | string[]; algorithms?: string[] };
+  if (cfg.mode === "dev") {
+    if (!devKey) throw new Error("development auth needs a signing key");
+    key = devKey.publicKey;
+    options = { issuer: DEV_ISSUER, audience: [GRAPH_AUDIENCE, GRAPH_APP_ID], algorithms: ["ES256"] };
+  } else {
+    let jwks: JWTVerifyGetKey | undefined;
+    const issuer = cfg.issuer!;
+    key = async (header, token) => {
+      if (!jwks) jwks = createRemoteJWKSet(new URL(cfg.jwksUrl ?? (await discoverJwks(issuer))));
+      return jwks(header, token);
+    };
+    options = { issuer, audience: cfg.audience! };
+  }
+  return {
+    async verify(authorization) {
+      if (authorization === undefined || authorization === "") throw errors.unauthenticated("Access token is empty.");
+      const m = BEARER.exec(authorization.trim());
+      if (!m) throw errors.unauthenticated("The Authorization header must be 'Bearer <JWT>'.");
+      let payload: JWTPayload;
+      try {
+        payload = (await jwtVerify(m[1]!, key as CryptoKey, { ...options, requiredClaims: ["exp"] })).payload;
+      } catch (e) {
+        explain(e);
+      }
+      return principalFrom(payload);
+    },
+  };
+}
+
+async function discoverJwks(issuer: string): Promise<string> {
+  const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch {
+    throw errors.unavailable(`The token issuer's configuration at ${url} cannot be fetched.`);
+  }
+  if (!res.ok) throw errors.unavailable(`The token issuer's configuration at ${url} answered ${res.status}.`);
+  const doc = (await res.json()) as { jwks_uri?: unknown };
+  if (typeof doc.jwks_uri !== "string") throw errors.unavailable(`The token issuer's configuration at ${url} has no jwks_uri.`);
+  return doc.jwks_uri;
+}

@@ -1,0 +1,160 @@
+// One typed, validated configuration object built from flags > TASKDROP_* environment > defaults,
+// passed down explicitly (no module-level mutable defaults).
+import { resolve } from "node:path";
+import { DEFAULT_RANGE_LIMIT } from "./domain/limits.js";
+
+export type StoreKind = "sqlite" | "postgres";
+export type SessionCasing = "pascal" | "camel";
+
+export interface AuthConfig {
+  /** "dev": Taskdrop signs and verifies its own tokens; "oidc": verify against an issuer's JWKS. */
+  mode: "dev" | "oidc";
+  issuer?: string;
+  audience?: string;
+  /** Explicit JWKS URL; otherwise discovered from `${issuer}/.well-known/openid-configuration`. */
+  jwksUrl?: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  store: StoreKind;
+  databaseUrl?: string;
+  https: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  publicUrl?: string;
+  trustProxy: boolean;
+  /** `true` = every origin; otherwise the exact origins allowed. */
+  corsOrigins: true | string[];
+  rangeLimit: number;
+  sessionTtlSeconds: number;
+  sessionCasing: SessionCasing;
+  maxOpenSessionsPerUser: number;
+  /** Per-read idle timeout on request bodies: a stalled PUT gives up its session lock after this. */
+  bodyIdleTimeoutMs: number;
+  janitorIntervalSeconds: number;
+  /** Expired sessions are collected only after this much longer, so in-flight writes are never swept. */
+  janitorGraceSeconds: number;
+  /** Requests per minute per caller; 0 disables rate limiting. */
+  rateLimitPerMinute: number;
+  logLevel: string;
+  auth: AuthConfig;
+}
+
+export class ConfigError extends Error {}
+
+/** Raw option values as strings (from flags or environment), keyed by option name. */
+export type RawOptions = Partial<Record<OptionName, string | boolean>>;
+
+export const OPTIONS = {
+  host: { env: "HOST", alt: "TASKDROP_HOST", help: "address to listen on", def: "127.0.0.1" },
+  port: { env: "PORT", alt: "TASKDROP_PORT", help: "port to listen on (default 8080, or 8443 with --https)", def: "" },
+  dataDir: { env: "TASKDROP_DATA_DIR", help: "data directory (SQLite database, bytes, keys, certificates)", def: "./data" },
+  store: { env: "TASKDROP_STORE", help: "store: sqlite (embedded) or postgres", def: "sqlite" },
+  databaseUrl: { env: "TASKDROP_DATABASE_URL", help: "PostgreSQL URL for --store postgres", def: "" },
+  https: { env: "TASKDROP_HTTPS", help: "serve HTTPS with a development certificate (or --tls-cert/--tls-key)", def: "false" },
+  tlsCert: { env: "TASKDROP_TLS_CERT", help: "PEM certificate file for HTTPS", def: "" },
+  tlsKey: { env: "TASKDROP_TLS_KEY", help: "PEM private key file for HTTPS", def: "" },
+  publicUrl: { env: "TASKDROP_PUBLIC_URL", help: "base of every absolute URL emitted (e.g. https://todo.example.com)", def: "" },
+  trustProxy: { env: "TASKDROP_TRUST_PROXY", help: "honour X-Forwarded-Proto/X-Forwarded-Host", def: "false" },
+  corsOrigins: { env: "TASKDROP_CORS_ORIGINS", help: "comma-separated allowed origins, or * for all", def: "*" },
+  rangeLimit: { env: "TASKDROP_RANGE_LIMIT", help: "largest byte range one PUT may carry", def: String(DEFAULT_RANGE_LIMIT) },
+  sessionTtl: { env: "TASKDROP_SESSION_TTL", help: "upload session lifetime in seconds", def: "86400" },
+  sessionCasing: { env: "TASKDROP_SESSION_CASING", help: "casing of intermediate PUT answers: pascal (as Graph) or camel", def: "pascal" },
+  maxOpenSessions: { env: "TASKDROP_MAX_OPEN_SESSIONS", help: "open upload sessions allowed per user", def: "100" },
+  bodyIdleTimeout: { env: "TASKDROP_BODY_IDLE_TIMEOUT", help: "milliseconds a request body may stall before it is dropped", def: "15000" },
+  janitorInterval: { env: "TASKDROP_JANITOR_INTERVAL", help: "seconds between sweeps of expired sessions", def: "60" },
+  janitorGrace: { env: "TASKDROP_JANITOR_GRACE", help: "seconds past expiry before a session's bytes are collected", def: "300" },
+  rateLimit: { env: "TASKDROP_RATE_LIMIT", help: "requests per minute per caller (0 = off)", def: "0" },
+  logLevel: { env: "TASKDROP_LOG_LEVEL", help: "log level: fatal, error, warn, info, debug, trace, silent", def: "info" },
+  authIssuer: { env: "TASKDROP_AUTH_ISSUER", help: "OpenID Connect issuer to trust instead of development tokens", def: "" },
+  authAudience: { env: "TASKDROP_AUTH_AUDIENCE", help: "audience required with --auth-issuer", def: "" },
+  authJwksUrl: { env: "TASKDROP_AUTH_JWKS_URL", help: "JWKS URL (default: discovered from the issuer)", def: "" },
+} as const;
+export type OptionName = keyof typeof OPTIONS;
+
+function pick(name: OptionName, flags: RawOptions, env: NodeJS.ProcessEnv): string {
+  const flag = flags[name];
+  if (flag !== undefined) return String(flag);
+  const o = OPTIONS[name] as { env: string; alt?: string; def: string };
+  const fromEnv = (o.alt !== undefined ? env[o.alt] : undefined) ?? env[o.env];
+  return fromEnv ?? o.def;
+}
+
+function int(name: string, v: string, min: number, max: number): number {
+  if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(name: string, v: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off|)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+function url(name: string, v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${v}"`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new ConfigError(`${name} must be an http(s) URL`);
+  return v;
+}
+
+export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const get = (n: OptionName) => pick(n, flags, env);
+  const https = bool("--https", get("https"));
+  const store = get("store");
+  if (store !== "sqlite" && store !== "postgres") throw new ConfigError(`--store must be sqlite or postgres, got "${store}"`);
+  const databaseUrl = get("databaseUrl") || undefined;
+  if (store === "postgres" && !databaseUrl) throw new ConfigError("--store postgres needs --database-url (or TASKDROP_DATABASE_URL)");
+  const tlsCert = get("tlsCert") || undefined;
+  const tlsKey = get("tlsKey") || undefined;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError("--tls-cert and --tls-key go together");
+  const publicUrlRaw = get("publicUrl");
+  const publicUrl = publicUrlRaw ? url("--public-url", publicUrlRaw).replace(/\/+$/, "") : undefined;
+  const casing = get("sessionCasing");
+  if (casing !== "pascal" && casing !== "camel") throw new ConfigError(`--session-casing must be pascal or camel, got "${casing}"`);
+  const origins = get("corsOrigins").trim();
+  const corsOrigins: true | string[] =
+    origins === "*" ? true : origins.split(",").map((o) => o.trim()).filter((o) => o.length > 0).map((o) => new URL(url("--cors-origins", o)).origin);
+  const issuer = get("authIssuer") || undefined;
+  const audience = get("authAudience") || undefined;
+  if (issuer && !audience) throw new ConfigError("--auth-issuer needs --auth-audience");
+  const portRaw = get("port");
+  const port = portRaw === "" ? (https || tlsCert ? 8443 : 8080) : int("--port", portRaw, 0, 65535);
+  const logLevel = get("logLevel");
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) throw new ConfigError(`--log-level "${logLevel}" is not a level`);
+  const jwks = get("authJwksUrl");
+  return {
+    host: get("host"),
+    port,
+    dataDir: resolve(get("dataDir")),
+    store,
+    databaseUrl,
+    https: https || tlsCert !== undefined,
+    tlsCert,
+    tlsKey,
+    publicUrl,
+    trustProxy: bool("--trust-proxy", get("trustProxy")),
+    corsOrigins,
+    rangeLimit: int("--range-limit", get("rangeLimit"), 1, 64 * 1024 * 1024),
+    sessionTtlSeconds: int("--session-ttl", get("sessionTtl"), 1, 30 * 86400),
+    sessionCasing: casing,
+    maxOpenSessionsPerUser: int("--max-open-sessions", get("maxOpenSessions"), 1, 1_000_000),
+    bodyIdleTimeoutMs: int("--body-idle-timeout", get("bodyIdleTimeout"), 100, 3_600_000),
+    janitorIntervalSeconds: int("--janitor-interval", get("janitorInterval"), 1, 86400),
+    janitorGraceSeconds: int("--janitor-grace", get("janitorGrace"), 0, 86400),
+    rateLimitPerMinute: int("--rate-limit", get("rateLimit"), 0, 10_000_000),
+    logLevel,
+    auth: issuer
+      ? { mode: "oidc", issuer: url("--auth-issuer", issuer), audience, ...(jwks ? { jwksUrl: url("--auth-jwks-url", jwks) } : {}) }
+      : { mode: "dev" },
+  };
+}
