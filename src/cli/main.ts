@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The `taskdrop` command: serve, token, and the client commands beside them.
+import { Command } from "commander";
+import { fail } from "./common.js";
+import { registerServe } from "./serve.js";
+import { registerToken } from "./token.js";
+
+const program = new Command("taskdrop")
+  .description("Microsoft Graph To Do task attachments with resumable upload sessions: server, client and tools.")
+  .showHelpAfterError();
+registerServe(program);
+registerToken(program);
+
+program.parseAsync(process.argv).catch(fail);

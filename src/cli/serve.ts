@@ -1,0 +1,35 @@
+import type { Command } from "commander";
+import { startServer } from "../server.js";
+import { addServerOptions, configFrom, fail } from "./common.js";
+
+export function registerServe(program: Command): void {
+  const cmd = program
+    .command("serve")
+    .description("serve the Graph To Do API (embedded store in ./data unless told otherwise)");
+  addServerOptions(cmd).action(async (opts: Record<string, unknown>) => {
+    try {
+      const config = configFrom(opts);
+      const server = await startServer(config);
+      const lines = [`Taskdrop serving ${server.url} (store: ${config.store}${config.store === "sqlite" ? `, data: ${config.dataDir}` : ""})`];
+      if (server.tls?.caFile) {
+        lines.push(`Development CA: ${server.tls.caFile}`, `Trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.caFile}`);
+      }
+      if (config.auth.mode === "dev") lines.push(`Get a token with: taskdrop token --user alice${config.dataDir !== process.cwd() + "/data" ? ` --data-dir ${config.dataDir}` : ""}`);
+      process.stderr.write(lines.join("\n") + "\n");
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        server.deps.log.info({ event: "shutdown", signal }, "shutting down");
+        server.close().then(
+          () => process.exit(0),
+          (e) => fail(e),
+        );
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+    } catch (e) {
+      fail(e);
+    }
+  });
+}

@@ -1,0 +1,119 @@
+// The Fastify application: request ids, CORS, body parsing, one error mapper, and the resource
+// routes registered under every version (`/v1.0`, `/beta`) and principal (`/me`, `/users/{id}`).
+import { randomUUID } from "node:crypto";
+import cors from "@fastify/cors";
+import rateLimit from "@fastify/rate-limit";
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from "fastify";
+import type { TokenVerifier } from "../auth/verifier.js";
+import { errors } from "../domain/errors.js";
+import type { Deps } from "../services/deps.js";
+import { type RouteEnv } from "./caller.js";
+import { sendError, toGraphError } from "./graph-errors.js";
+import { normalisePath } from "./key-syntax.js";
+import type { UrlSettings } from "./public-url.js";
+import { adminRoutes } from "./routes/admin.js";
+import { attachmentRoutes } from "./routes/attachments.js";
+import { listRoutes } from "./routes/lists.js";
+import { sessionRoutes } from "./routes/upload-sessions.js";
+import { taskRoutes } from "./routes/tasks.js";
+import { unknownRouteError } from "./unknown-route.js";
+
+/** Large enough for the small-file POST: 3 MiB of bytes is about 4.2 MB of base64 JSON. */
+export const JSON_BODY_LIMIT = 5 * 1024 * 1024;
+
+export const EXPOSED_HEADERS = ["Location", "ETag", "request-id", "client-request-id", "Retry-After", "WWW-Authenticate", "Content-Range"];
+
+declare module "fastify" {
+  interface FastifyRequest {
+    clientRequestId: string;
+  }
+}
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export interface AppOptions {
+  deps: Deps;
+  verifier: TokenVerifier;
+  urls: UrlSettings;
+  /** TLS material when serving HTTPS. */
+  https?: { cert: string; key: string } | null;
+}
+
+export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
+  const { config } = o.deps;
+  const app = Fastify({
+    loggerInstance: o.deps.log,
+    ...(o.https ? { https: o.https } : {}),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
+    bodyLimit: JSON_BODY_LIMIT,
+    rewriteUrl: (req: { url?: string }) => normalisePath(req.url ?? "/"),
+    // Slowloris: headers must arrive promptly; bodies are policed per read by the upload service.
+    connectionTimeout: 0,
+    keepAliveTimeout: 65_000,
+    requestTimeout: 0,
+    http2SessionTimeout: 0,
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true },
+  } as never) as unknown as FastifyInstance;
+
+  app.server.headersTimeout = 20_000;
+
+  app.addHook("onRequest", async (req, reply) => {
+    const given = req.headers["client-request-id"];
+    req.clientRequestId = typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+    reply.header("request-id", req.id);
+    reply.header("client-request-id", req.clientRequestId);
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    req.log.info({ event: "request", method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+  });
+
+  await app.register(cors, {
+    origin: config.corsOrigins === true ? true : config.corsOrigins,
+    methods: ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 86_400,
+    strictPreflight: false,
+  });
+
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (req: FastifyRequest) => req.headers.authorization ?? req.ip,
+      errorResponseBuilder: (_req: FastifyRequest, ctx: { ttl: number }) => Object.assign(errors.rateLimited(Math.ceil(ctx.ttl / 1000)), { statusCode: 429 }),
+      addHeaders: { "retry-after": true, "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
+    });
+  }
+
+  // Bytes of upload PUTs are streamed by the route itself: leave every non-JSON body unread.
+  app.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));
+
+  app.setErrorHandler((e, req, reply) => {
+    const ge = toGraphError(e);
+    if (ge.status >= 500) req.log.error({ event: "error", err: e }, "request failed");
+    return sendError(reply, ge);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, unknownRouteError(req.url)));
+
+  for (const version of ["v1.0", "beta"] as const) {
+    const env: RouteEnv = { deps: o.deps, verifier: o.verifier, urls: o.urls, version };
+    for (const principal of ["/me", "/users/:userId"]) {
+      await app.register(
+        async (scoped) => {
+          listRoutes(scoped, env);
+          taskRoutes(scoped, env);
+          attachmentRoutes(scoped, env);
+          sessionRoutes(scoped, env);
+        },
+        { prefix: `/${version}${principal}/todo` },
+      );
+    }
+  }
+  adminRoutes(app, o.deps);
+  return app;
+}

@@ -1,0 +1,61 @@
+// Who is asking, and whose To Do they are asking about: `/me` (the token's user) or
+// `/users/{id|upn}` (the caller themselves when delegated; anyone known when app-only).
+import type { FastifyRequest } from "fastify";
+import type { Access, Principal } from "../auth/principal.js";
+import { requireAccess } from "../auth/principal.js";
+import type { TokenVerifier } from "../auth/verifier.js";
+import { errors } from "../domain/errors.js";
+import type { User } from "../domain/models.js";
+import type { Deps } from "../services/deps.js";
+import { ensureDefaultList } from "../services/lists.js";
+import { publicBase, type UrlSettings } from "./public-url.js";
+import type { UrlScope } from "./views.js";
+
+export interface Caller {
+  principal: Principal;
+  owner: User;
+  scope: UrlScope;
+}
+
+export interface RouteEnv {
+  deps: Deps;
+  verifier: TokenVerifier;
+  urls: UrlSettings;
+  version: "v1.0" | "beta";
+}
+
+export function baseOf(req: FastifyRequest, env: RouteEnv): string {
+  return publicBase(req.headers, env.urls);
+}
+
+const MAX_USER_KEY = 320;
+
+export async function authenticate(req: FastifyRequest, env: RouteEnv): Promise<Principal> {
+  return env.verifier.verify(req.headers.authorization);
+}
+
+/** Resolves the caller and the owner whose data the route touches, enforcing scopes and isolation. */
+export async function resolveCaller(req: FastifyRequest, env: RouteEnv, access: Access): Promise<Caller> {
+  const principal = await authenticate(req, env);
+  const userKey = (req.params as { userId?: string }).userId;
+  let owner: User;
+  if (userKey === undefined) {
+    if (principal.kind !== "user") throw errors.meWithAppToken();
+    requireAccess(principal, access);
+    owner = await env.deps.store.users.ensure(principal.oid, principal.upn);
+  } else {
+    if (userKey.length === 0 || userKey.length > MAX_USER_KEY) throw errors.invalid("The user id in the URL is malformed.");
+    requireAccess(principal, access);
+    if (principal.kind === "user") {
+      const self = userKey.toLowerCase() === principal.oid.toLowerCase() || userKey.toLowerCase() === principal.upn.toLowerCase();
+      if (!self) throw errors.accessDenied("A delegated token may only reach its own user's To Do.");
+      owner = await env.deps.store.users.ensure(principal.oid, principal.upn);
+    } else {
+      const found = await env.deps.store.users.find(userKey);
+      if (!found) throw errors.notFound(`The user '${userKey}' does not exist.`);
+      owner = found;
+    }
+  }
+  await ensureDefaultList(env.deps, owner.oid);
+  return { principal, owner, scope: { base: baseOf(req, env), version: env.version, ownerOid: owner.oid } };
+}

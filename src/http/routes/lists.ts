@@ -1,0 +1,43 @@
+import type { FastifyInstance } from "fastify";
+import { requireId } from "../../domain/ids.js";
+import * as lists from "../../services/lists.js";
+import { resolveCaller, type RouteEnv } from "../caller.js";
+import { jsonBody, sendCollection, sendEntity } from "../reply.js";
+import { contextUrl, LIST_SHAPE, listsContext, listView } from "../views.js";
+
+type ListParams = { listId: string };
+
+export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
+  const d = env.deps;
+
+  app.get("/lists", async (req, reply) => {
+    const c = await resolveCaller(req, env, "read");
+    return sendCollection(req, reply, c.scope.base, listsContext(c.scope), await d.store.lists.all(c.owner.oid), LIST_SHAPE, listView);
+  });
+
+  app.post("/lists", async (req, reply) => {
+    const c = await resolveCaller(req, env, "write");
+    const l = await lists.createList(d, c.owner.oid, jsonBody(req));
+    reply.header("location", `${c.scope.base}/${c.scope.version}/users/${encodeURIComponent(c.owner.oid)}/todo/lists/${encodeURIComponent(l.id)}`);
+    return sendEntity(req, reply, 201, `${listsContext(c.scope)}/$entity`, listView(l), LIST_SHAPE);
+  });
+
+  app.get<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
+    const c = await resolveCaller(req, env, "read");
+    const l = await lists.getList(d, c.owner.oid, requireId("list", req.params.listId));
+    return sendEntity(req, reply, 200, contextUrl(c.scope, "lists/$entity"), listView(l), LIST_SHAPE);
+  });
+
+  app.patch<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
+    const c = await resolveCaller(req, env, "write");
+    const id = requireId("list", req.params.listId);
+    const l = await lists.updateList(d, c.owner.oid, id, jsonBody(req), req.headers["if-match"]);
+    return sendEntity(req, reply, 200, contextUrl(c.scope, "lists/$entity"), listView(l), LIST_SHAPE);
+  });
+
+  app.delete<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
+    const c = await resolveCaller(req, env, "write");
+    await lists.deleteList(d, c.owner.oid, requireId("list", req.params.listId), req.headers["if-match"]);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,119 @@
+// Records → the JSON Graph clients see. Unset properties are omitted, not null.
+import type { EntityShape } from "../domain/odata.js";
+import type { Attachment, Task, TaskList, UploadSession } from "../domain/models.js";
+import { graphTimestamp } from "../domain/time.js";
+import { nextExpectedRangesForStatus } from "../domain/upload-session.js";
+
+/** Where a resource lives: the parts every `@odata.context` and Location is built from. */
+export interface UrlScope {
+  base: string;
+  version: string;
+  ownerOid: string;
+}
+
+const enc = (s: string) => encodeURIComponent(s).replace(/'/g, "''");
+const stamp = (iso: string) => graphTimestamp(new Date(iso));
+
+export const etag = (changeKey: string) => `W/"${changeKey}"`;
+
+export function contextUrl(s: UrlScope, tail: string): string {
+  return `${s.base}/${s.version}/$metadata#users('${enc(s.ownerOid)}')/todo/${tail}`;
+}
+
+export const listsContext = (s: UrlScope) => contextUrl(s, "lists");
+export const tasksContext = (s: UrlScope, listId: string) => contextUrl(s, `lists('${enc(listId)}')/tasks`);
+export const attachmentsContext = (s: UrlScope, listId: string, taskId: string) =>
+  contextUrl(s, `lists('${enc(listId)}')/tasks('${enc(taskId)}')/attachments`);
+export const sessionsContext = (s: UrlScope, listId: string, taskId: string) =>
+  contextUrl(s, `lists('${enc(listId)}')/tasks('${enc(taskId)}')/attachmentSessions`);
+
+export const LIST_SHAPE: EntityShape = {
+  typeName: "microsoft.graph.todoTaskList",
+  properties: new Set(["id", "displayName", "isOwner", "isShared", "wellknownListName"]),
+};
+
+export function listView(l: TaskList): Record<string, unknown> {
+  return {
+    "@odata.etag": etag(l.changeKey),
+    displayName: l.displayName,
+    isOwner: l.isOwner,
+    isShared: l.isShared,
+    wellknownListName: l.wellknownListName,
+    id: l.id,
+  };
+}
+
+export const TASK_SHAPE: EntityShape = {
+  typeName: "microsoft.graph.todoTask",
+  properties: new Set([
+    "id", "title", "body", "importance", "status", "createdDateTime", "lastModifiedDateTime", "bodyLastModifiedDateTime",
+    "completedDateTime", "dueDateTime", "startDateTime", "reminderDateTime", "recurrence", "isReminderOn", "hasAttachments", "categories",
+  ]),
+};
+
+export function taskView(t: Task): Record<string, unknown> {
+  const d = t.doc;
+  const v: Record<string, unknown> = {
+    "@odata.etag": etag(t.changeKey),
+    importance: d.importance,
+    isReminderOn: d.isReminderOn,
+    status: d.status,
+    title: d.title,
+    createdDateTime: stamp(t.createdAt),
+    lastModifiedDateTime: stamp(t.lastModifiedAt),
+    hasAttachments: t.attachmentCount > 0,
+    categories: d.categories,
+    id: t.id,
+    body: d.body,
+    bodyLastModifiedDateTime: stamp(d.bodyLastModifiedDateTime),
+  };
+  if (d.completedDateTime) v.completedDateTime = d.completedDateTime;
+  if (d.dueDateTime) v.dueDateTime = d.dueDateTime;
+  if (d.startDateTime) v.startDateTime = d.startDateTime;
+  if (d.reminderDateTime) v.reminderDateTime = d.reminderDateTime;
+  if (d.recurrence) v.recurrence = d.recurrence;
+  return v;
+}
+
+export const ATTACHMENT_SHAPE: EntityShape = {
+  typeName: "microsoft.graph.taskFileAttachment",
+  properties: new Set(["id", "name", "contentType", "size", "lastModifiedDateTime"]),
+};
+
+export function attachmentView(a: Attachment): Record<string, unknown> {
+  return {
+    "@odata.type": "#microsoft.graph.taskFileAttachment",
+    id: a.id,
+    lastModifiedDateTime: stamp(a.lastModifiedAt),
+    name: a.name,
+    contentType: a.contentType,
+    size: a.size,
+  };
+}
+
+export const SESSION_SHAPE: EntityShape = {
+  typeName: "microsoft.graph.attachmentSession",
+  properties: new Set(["id", "expirationDateTime", "nextExpectedRanges"]),
+};
+
+/** The attachmentSession resource, as GET status and the sessions collection answer it (camelCase, `N-`). */
+export function sessionView(s: UploadSession): Record<string, unknown> {
+  return {
+    id: s.id,
+    expirationDateTime: stamp(s.expiresAt),
+    nextExpectedRanges: nextExpectedRangesForStatus(s),
+  };
+}
+
+/** Path of a resource under the owner's To Do, as used in uploadUrl and Location. */
+export function ownerPath(s: UrlScope): string {
+  return `${s.base}/${s.version}/users/${encodeURIComponent(s.ownerOid)}/todo`;
+}
+
+export function attachmentLocation(s: UrlScope, listId: string, taskId: string, attachmentId: string): string {
+  return `${ownerPath(s)}/lists/${encodeURIComponent(listId)}/tasks/${encodeURIComponent(taskId)}/Attachments('${encodeURIComponent(attachmentId)}')`;
+}
+
+export function uploadUrl(s: UrlScope, listId: string, taskId: string, sessionId: string): string {
+  return `${ownerPath(s)}/lists/${encodeURIComponent(listId)}/tasks/${encodeURIComponent(taskId)}/attachmentSessions/${encodeURIComponent(sessionId)}`;
+}

@@ -1,0 +1,48 @@
+// Use cases for todoTasks.
+import { errors } from "../domain/errors.js";
+import { newId } from "../domain/ids.js";
+import type { Task } from "../domain/models.js";
+import { applyTaskInput } from "../domain/task-input.js";
+import { ifMatchHolds, newChangeKey } from "./change-key.js";
+import type { Deps } from "./deps.js";
+import { getList } from "./lists.js";
+
+export async function getTask(d: Deps, owner: string, listId: string, id: string): Promise<Task> {
+  const t = await d.store.tasks.get(owner, listId, id);
+  if (!t) throw errors.notFound();
+  return t;
+}
+
+export async function listTasks(d: Deps, owner: string, listId: string): Promise<Task[]> {
+  await getList(d, owner, listId);
+  return d.store.tasks.all(owner, listId);
+}
+
+export async function createTask(d: Deps, owner: string, listId: string, body: unknown): Promise<Task> {
+  await getList(d, owner, listId);
+  const now = d.now();
+  const doc = applyTaskInput(body, undefined, now);
+  const t: Task = { id: newId("task"), listId, ownerOid: owner, createdAt: now.toISOString(), lastModifiedAt: now.toISOString(), changeKey: newChangeKey(), doc, attachmentCount: 0 };
+  await d.store.tasks.create(t);
+  return t;
+}
+
+export async function updateTask(d: Deps, owner: string, listId: string, id: string, body: unknown, ifMatch: string | undefined): Promise<Task> {
+  const now = d.now();
+  const t = await d.store.tasks.update(owner, listId, id, (cur) => {
+    if (!ifMatchHolds(ifMatch, cur.changeKey)) throw errors.preconditionFailed();
+    return { ...cur, doc: applyTaskInput(body, cur.doc, now), lastModifiedAt: now.toISOString(), changeKey: newChangeKey() };
+  });
+  if (!t) {
+    await getList(d, owner, listId);
+    throw errors.notFound();
+  }
+  return t;
+}
+
+export async function deleteTask(d: Deps, owner: string, listId: string, id: string, ifMatch: string | undefined): Promise<void> {
+  const ok = await d.store.tasks.delete(owner, listId, id, (cur) => {
+    if (!ifMatchHolds(ifMatch, cur.changeKey)) throw errors.preconditionFailed();
+  });
+  if (!ok) throw errors.notFound();
+}
