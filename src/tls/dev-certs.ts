@@ -196,7 +196,7 @@ let x509Module: Promise<X509Module> | undefined;
 /** Loaded on first need only: starts that reuse existing files never pay for it. */
 function loadX509(): Promise<X509Module> {
   x509Module ??= (async () => {
-    await import("./reflect-shim.js"); // must run before @peculiar/x509 is evaluated
+    await import("reflect-metadata"); // tsyringe, under @peculiar/x509, needs the Reflect metadata API
     const x509 = await import("@peculiar/x509");
     x509.cryptoProvider.set(globalThis.crypto);
     return x509;
