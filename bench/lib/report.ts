@@ -1,0 +1,141 @@
+// Turns repetitions into min/median/max, ratios of medians and the issue's aims; prints tables.
+import { spread, type Spread } from "./stats.js";
+import { METRIC_LABELS, type MetricName, type Workload } from "./workloads.js";
+
+export type RepMetrics = Partial<Record<MetricName, number>> & {
+  elapsedMs?: number;
+  idleRssMB?: number;
+  /** CPU use over the measured phase, 1 = one core busy. */
+  serverCpu?: number;
+  loadgenCpu?: number;
+};
+
+export interface Rep {
+  metrics?: RepMetrics;
+  error?: string;
+}
+
+/** results[workload][target] = repetitions in the order they ran. */
+export type Results = Record<string, Record<string, Rep[]>>;
+
+export type Summary = Record<string, Record<string, Partial<Record<MetricName, Spread>>>>;
+
+export function summarise(workloads: Workload[], targets: string[], results: Results): Summary {
+  const out: Summary = {};
+  for (const w of workloads) {
+    out[w.name] = {};
+    for (const t of targets) {
+      const reps = (results[w.name]?.[t] ?? []).filter((r) => r.metrics);
+      const s: Partial<Record<MetricName, Spread>> = {};
+      for (const m of w.metrics) {
+        const sp = spread(reps.map((r) => r.metrics![m] ?? NaN));
+        if (sp) s[m] = sp;
+      }
+      out[w.name]![t] = s;
+    }
+  }
+  return out;
+}
+
+export interface Ratio {
+  workload: string;
+  metric: MetricName;
+  pair: string;
+  value: number;
+}
+
+/** Which "a/b" pairs to show: every target against the baseline, and Taskdrop against tus. */
+export function ratioPairs(targets: string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  const td = targets.filter((t) => t.startsWith("taskdrop"));
+  for (const t of td) {
+    if (targets.includes("baseline")) pairs.push([t, "baseline"]);
+    if (targets.includes("tus")) pairs.push([t, "tus"]);
+  }
+  for (const t of targets) if (!t.startsWith("taskdrop") && t !== "baseline" && targets.includes("baseline")) pairs.push([t, "baseline"]);
+  return pairs;
+}
+
+export function ratios(workloads: Workload[], targets: string[], summary: Summary): Ratio[] {
+  const out: Ratio[] = [];
+  for (const w of workloads) {
+    for (const m of w.metrics) {
+      for (const [a, b] of ratioPairs(targets)) {
+        const x = summary[w.name]?.[a]?.[m]?.median;
+        const y = summary[w.name]?.[b]?.[m]?.median;
+        if (x !== undefined && y !== undefined && y !== 0) out.push({ workload: w.name, metric: m, pair: `${a}/${b}`, value: x / y });
+      }
+    }
+  }
+  return out;
+}
+
+export interface Aim {
+  target: string;
+  aim: string;
+  status: "met" | "not met" | "n/a";
+  detail: string;
+}
+
+/** The issue's aims, reported (never asserted) for each Taskdrop target that ran. */
+export function aims(targets: string[], summary: Summary): Aim[] {
+  const out: Aim[] = [];
+  const med = (w: string, t: string, m: MetricName) => summary[w]?.[t]?.[m]?.median;
+  for (const t of targets.filter((x) => x.startsWith("taskdrop"))) {
+    const cmp = (aim: string, x: number | undefined, y: number | undefined, ok: (x: number, y: number) => boolean, show: (x: number, y: number) => string) => {
+      if (x === undefined || y === undefined) out.push({ target: t, aim, status: "n/a", detail: "workload or target not run" });
+      else out.push({ target: t, aim, status: ok(x, y) ? "met" : "not met", detail: show(x, y) });
+    };
+    const pct = (x: number, y: number) => `${x.toFixed(0)} vs ${y.toFixed(0)} (${((100 * x) / y).toFixed(0)}%)`;
+    cmp("single 25 MiB upload ≥ 80% of the raw fsync baseline (MB/s)", med("single", t, "mbps"), med("single", "baseline", "mbps"), (x, y) => x >= 0.8 * y, pct);
+    cmp("64 concurrent uploads ≥ tus aggregate (MB/s)", med("concurrent64", t, "mbps"), med("concurrent64", "tus", "mbps"), (x, y) => x >= y, pct);
+    cmp("64 concurrent uploads: server peak RSS < 150 MB", med("concurrent64", t, "peakRssMB"), 150, (x, y) => x < y, (x) => `${x.toFixed(0)} MB`);
+    cmp("small sessions ≥ tus sessions/s", med("small", t, "sessionsPerSec"), med("small", "tus", "sessionsPerSec"), (x, y) => x >= y, pct);
+  }
+  return out;
+}
+
+function fmt(v: number | undefined, digits: number): string {
+  if (v === undefined || !Number.isFinite(v)) return "-";
+  return v.toFixed(digits);
+}
+
+/** Aligns columns: the first `left` ones to the left (text), the rest to the right (figures). */
+function table(rows: string[][], left = 1): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("   ").trimEnd()).join("\n");
+}
+
+export function renderWorkload(w: Workload, targets: string[], summary: Summary, results: Results): string {
+  const head = ["target", ...w.metrics.map((m) => `${METRIC_LABELS[m].label} (min/med/max)`)];
+  const rows = [head];
+  for (const t of targets) {
+    const s = summary[w.name]?.[t] ?? {};
+    const failed = (results[w.name]?.[t] ?? []).filter((r) => r.error).length;
+    const cells = w.metrics.map((m) => {
+      const sp = s[m];
+      const d = METRIC_LABELS[m].digits;
+      return sp ? `${fmt(sp.min, d)} / ${fmt(sp.median, d)} / ${fmt(sp.max, d)}` : "-";
+    });
+    rows.push([failed ? `${t} (${failed} failed)` : t, ...cells]);
+  }
+  return `${w.name}: ${w.title}\n${table(rows)}`;
+}
+
+export function renderRatios(workloads: Workload[], targets: string[], rs: Ratio[]): string {
+  const pairs = ratioPairs(targets).map(([a, b]) => `${a}/${b}`);
+  if (pairs.length === 0) return "";
+  const rows = [["workload", "metric", ...pairs]];
+  for (const w of workloads) {
+    for (const m of w.metrics) {
+      const cells = pairs.map((p) => fmt(rs.find((r) => r.workload === w.name && r.metric === m && r.pair === p)?.value, 2));
+      if (cells.some((c) => c !== "-")) rows.push([w.name, `${METRIC_LABELS[m].label} (${METRIC_LABELS[m].higherIsBetter ? "higher" : "lower"} is better)`, ...cells]);
+    }
+  }
+  return `Ratios of medians, same run\n${table(rows, 2)}`;
+}
+
+export function renderAims(list: Aim[]): string {
+  if (list.length === 0) return "";
+  return `Aims (reported, not asserted)\n${table([["target", "aim", "status", "figures"], ...list.map((a) => [a.target, a.aim, a.status, a.detail])], 4)}`;
+}

@@ -1,0 +1,70 @@
+// What the load generator does per repetition. Sizes are binary (MiB), rates decimal (MB = 10^6).
+export const MiB = 1024 * 1024;
+
+export type MetricName = "mbps" | "sessionsPerSec" | "rangeP50Ms" | "rangeP99Ms" | "sessionP50Ms" | "sessionP99Ms" | "peakRssMB";
+
+export interface Workload {
+  name: string;
+  /** One line for the report. */
+  title: string;
+  /** Uploads per repetition, run by `concurrency` workers that each take the next one. */
+  uploads: number;
+  size: number;
+  rangeSize: number;
+  concurrency: number;
+  /** Columns of the report table, the first one being the headline figure. */
+  metrics: MetricName[];
+}
+
+export const METRIC_LABELS: Record<MetricName, { label: string; higherIsBetter: boolean; digits: number }> = {
+  mbps: { label: "MB/s", higherIsBetter: true, digits: 0 },
+  sessionsPerSec: { label: "sessions/s", higherIsBetter: true, digits: 0 },
+  rangeP50Ms: { label: "range p50 ms", higherIsBetter: false, digits: 1 },
+  rangeP99Ms: { label: "range p99 ms", higherIsBetter: false, digits: 1 },
+  sessionP50Ms: { label: "session p50 ms", higherIsBetter: false, digits: 1 },
+  sessionP99Ms: { label: "session p99 ms", higherIsBetter: false, digits: 1 },
+  peakRssMB: { label: "server peak RSS MB", higherIsBetter: false, digits: 0 },
+};
+
+const BIG = ["mbps", "rangeP50Ms", "rangeP99Ms", "peakRssMB"] as MetricName[];
+
+/** Every workload; `quick` shrinks them (see QUICK_DEFAULT for which run by default). */
+export function workloads(quick: boolean): Workload[] {
+  const seq = quick ? 3 : 5;
+  const small = quick ? 300 : 1000;
+  // Quick mode keeps 64 ranges of 4 MiB in flight (what memory depends on) but writes less.
+  const c64Size = quick ? 8 : 25;
+  return [
+    {
+      name: "single",
+      title: `${seq} × 25 MiB, one after another, in 4 MiB ranges`,
+      uploads: seq,
+      size: 25 * MiB,
+      rangeSize: 4 * MiB,
+      concurrency: 1,
+      metrics: BIG,
+    },
+    { name: "concurrent16", title: "16 concurrent uploads of 25 MiB in 4 MiB ranges", uploads: 16, size: 25 * MiB, rangeSize: 4 * MiB, concurrency: 16, metrics: BIG },
+    {
+      name: "concurrent64",
+      title: `64 concurrent uploads of ${c64Size} MiB in 4 MiB ranges`,
+      uploads: 64,
+      size: c64Size * MiB,
+      rangeSize: 4 * MiB,
+      concurrency: 64,
+      metrics: BIG,
+    },
+    {
+      name: "small",
+      title: `${small} sessions of 100 KB (create + one PUT) at concurrency 32`,
+      uploads: small,
+      size: 100_000,
+      rangeSize: 4 * MiB,
+      concurrency: 32,
+      metrics: ["sessionsPerSec", "sessionP50Ms", "sessionP99Ms", "peakRssMB"],
+    },
+  ];
+}
+
+/** What --quick runs unless --workloads says otherwise: one of each kind the aims speak of. */
+export const QUICK_DEFAULT = ["single", "concurrent64", "small"];
