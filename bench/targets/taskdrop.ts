@@ -1,0 +1,162 @@
+// Taskdrop itself, started from the build (dist/src/cli/main.js) with the embedded store, or with
+// the PostgreSQL store when a database URL is given. Driven exactly as a Graph client would:
+// createUploadSession, then PUT ranges with Content-Range to the uploadUrl (the session id is the
+// capability, so no token is sent there, as the .NET and Java SDKs do), and verified by hashing
+// GET {Location}/$value.
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import { promisify } from "node:util";
+import { checkReadBack, expectStatus, header, sendRanges } from "../lib/http.js";
+import { benchDir, captureOutput, freePort, sleep, stopChild, Tail } from "../lib/proc.js";
+import type { Endpoint, RunningTarget, StartOptions, Target } from "./types.js";
+
+const mainJs = join(benchDir, "..", "src", "cli", "main.js");
+
+function storeArgs(kind: "sqlite" | "postgres", databaseUrl?: string): string[] {
+  return kind === "postgres" ? ["--store", "postgres", "--database-url", databaseUrl!] : [];
+}
+
+/** The caller's environment without TASKDROP_* settings, so only our flags configure the server. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_")));
+  // warn: per-request info lines would measure the logging pipe as much as the upload path.
+  return { ...env, TASKDROP_LOG_LEVEL: "warn" };
+}
+
+async function waitForHealth(base: string, exited: () => string | undefined, tail: Tail): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const why = exited();
+    if (why) throw new Error(`taskdrop serve exited (${why}) before it was healthy\n${tail}`);
+    try {
+      const res = await fetch(`${base}/_taskdrop/health`);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`taskdrop serve: ${base}/_taskdrop/health was not 200 within 30 s\n${tail}`);
+    await sleep(100);
+  }
+}
+
+async function json(res: Response, ok: number, what: string): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  expectStatus({ status: res.status, body: text }, [ok], what);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions): Promise<RunningTarget> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const stores = storeArgs(kind, opts.databaseUrl);
+  const tail = new Tail();
+  const env = cleanEnv();
+  const child = spawn(
+    process.execPath,
+    [mainJs, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", opts.dataDir, ...stores],
+    { stdio: ["ignore", "pipe", "pipe"], env },
+  );
+  captureOutput(child, tail);
+  let exit: string | undefined;
+  child.once("exit", (code, sig) => (exit = String(code ?? sig)));
+  try {
+    await waitForHealth(base, () => exit, tail);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [mainJs, "token", "--user", "bench", "--data-dir", opts.dataDir, ...stores],
+      { env },
+    );
+    const token = stdout.trim().split("\n").pop()?.trim() ?? "";
+    if (!token) throw new Error("`taskdrop token --user bench` printed no token");
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const list = await json(
+      await fetch(`${base}/v1.0/me/todo/lists`, { method: "POST", headers: auth, body: JSON.stringify({ displayName: "bench" }) }),
+      201,
+      "create list",
+    );
+    const listId = String(list.id);
+    const task = await json(
+      await fetch(`${base}/v1.0/me/todo/lists/${encodeURIComponent(listId)}/tasks`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ title: "t" }),
+      }),
+      201,
+      "create task",
+    );
+    const endpoint: Endpoint = { baseUrl: base, token, listId, taskId: String(task.id) };
+    const stop = async () => {
+      // The data directory goes with the run, but a database outlives it: delete the list (and so
+      // its task and the attachments) through the API, best effort.
+      if (kind === "postgres") {
+        await fetch(`${base}/v1.0/me/todo/lists/${encodeURIComponent(listId)}`, { method: "DELETE", headers: auth, signal: AbortSignal.timeout(30_000) })
+          .then((r) => r.arrayBuffer())
+          .catch(() => undefined);
+      }
+      await stopChild(child);
+    };
+    return { pid: child.pid!, endpoint, logTail: () => tail.toString(), stop };
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  }
+}
+
+function makeTarget(name: string, kind: "sqlite" | "postgres"): Target {
+  return {
+    name,
+    description: kind === "postgres" ? "Taskdrop, PostgreSQL store" : "Taskdrop, embedded store (SQLite + files)",
+    verifies: "sha256",
+    check({ databaseUrl }) {
+      if (!existsSync(mainJs)) {
+        throw new Error(
+          `the ${name} target needs the built server, but ${relative(process.cwd(), mainJs)} is missing: run \`npm run build\` ` +
+            "(or leave Taskdrop out with --targets baseline,sink,tus)",
+        );
+      }
+      if (kind === "postgres" && !databaseUrl) {
+        throw new Error(`the ${name} target needs --database-url URL (or TASKDROP_DATABASE_URL)`);
+      }
+    },
+    start: (opts) => startTaskdrop(kind, opts),
+    client(endpoint, http) {
+      const auth = { authorization: `Bearer ${String(endpoint.token)}` };
+      const tasks = `${String(endpoint.baseUrl)}/v1.0/me/todo/lists/${encodeURIComponent(String(endpoint.listId))}/tasks`;
+      const createUrl = `${tasks}/${encodeURIComponent(String(endpoint.taskId))}/attachments/createUploadSession`;
+      return {
+        async upload(data, rangeSize, onRange) {
+          const created = await http.request(
+            "POST",
+            createUrl,
+            { ...auth, "content-type": "application/json" },
+            JSON.stringify({ attachmentInfo: { attachmentType: "file", name: "f.bin", size: data.length } }),
+          );
+          expectStatus(created, [200], "createUploadSession");
+          const { uploadUrl } = JSON.parse(created.body) as { uploadUrl: string };
+          let location: string | undefined;
+          await sendRanges(data.length, rangeSize, onRange, async (start, end, last) => {
+            const res = await http.request(
+              "PUT",
+              uploadUrl,
+              { "content-type": "application/octet-stream", "content-range": `bytes ${start}-${end}/${data.length}` },
+              data.subarray(start, end + 1),
+            );
+            expectStatus(res, [last ? 201 : 200], `PUT bytes ${start}-${end}/${data.length}`);
+            if (last) location = header(res, "location");
+          });
+          if (!location) throw new Error("final PUT answered 201 without a Location header");
+          return location;
+        },
+        async verify(handle, data) {
+          const url = `${handle as string}/$value`;
+          checkReadBack(await http.digest(url, auth), data, `GET ${url}`);
+        },
+      };
+    },
+  };
+}
+
+export const taskdrop = makeTarget("taskdrop", "sqlite");
+export const taskdropPg = makeTarget("taskdrop-pg", "postgres");
