@@ -89,7 +89,7 @@ export function aims(targets: string[], summary: Summary): Aim[] {
     const pct = (x: number, y: number) => `${x.toFixed(0)} vs ${y.toFixed(0)} (${((100 * x) / y).toFixed(0)}%)`;
     cmp("single 25 MiB upload ≥ 80% of the raw fsync baseline (MB/s)", med("single", t, "mbps"), med("single", "baseline", "mbps"), (x, y) => x >= 0.8 * y, pct);
     cmp("64 concurrent uploads ≥ tus aggregate (MB/s)", med("concurrent64", t, "mbps"), med("concurrent64", "tus", "mbps"), (x, y) => x >= y, pct);
-    cmp("64 concurrent uploads: server peak RSS < 150 MB", med("concurrent64", t, "peakRssMB"), 150, (x, y) => x < y, (x) => `${x.toFixed(0)} MB`);
+    cmp("64 concurrent uploads: server peak RSS < 150 MB", med("concurrent64", t, "peakRssMB"), 150, (x, y) => x < y, (x) => `${x.toFixed(1)} MB`);
     cmp("small sessions ≥ tus sessions/s", med("small", t, "sessionsPerSec"), med("small", "tus", "sessionsPerSec"), (x, y) => x >= y, pct);
   }
   return out;
