@@ -34,6 +34,8 @@ export interface Config {
   maxOpenSessionsPerUser: number;
   /** Per-read idle timeout on request bodies: a stalled PUT gives up its session lock after this. */
   bodyIdleTimeoutMs: number;
+  /** A request's headers must all arrive within this (slowloris guard); answered 408 otherwise. */
+  headersTimeoutMs: number;
   janitorIntervalSeconds: number;
   /** Expired sessions are collected only after this much longer, so in-flight writes are never swept. */
   janitorGraceSeconds: number;
@@ -65,6 +67,7 @@ export const OPTIONS = {
   sessionCasing: { env: "TASKDROP_SESSION_CASING", help: "casing of intermediate PUT answers: pascal (as Graph) or camel", def: "pascal" },
   maxOpenSessions: { env: "TASKDROP_MAX_OPEN_SESSIONS", help: "open upload sessions allowed per user", def: "100" },
   bodyIdleTimeout: { env: "TASKDROP_BODY_IDLE_TIMEOUT", help: "milliseconds a request body may stall before it is dropped", def: "15000" },
+  headersTimeout: { env: "TASKDROP_HEADERS_TIMEOUT", help: "milliseconds a client may take to send a request's headers", def: "20000" },
   janitorInterval: { env: "TASKDROP_JANITOR_INTERVAL", help: "seconds between sweeps of expired sessions", def: "60" },
   janitorGrace: { env: "TASKDROP_JANITOR_GRACE", help: "seconds past expiry before a session's bytes are collected", def: "300" },
   rateLimit: { env: "TASKDROP_RATE_LIMIT", help: "requests per minute per caller (0 = off)", def: "0" },
@@ -149,6 +152,7 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
     sessionCasing: casing,
     maxOpenSessionsPerUser: int("--max-open-sessions", get("maxOpenSessions"), 1, 1_000_000),
     bodyIdleTimeoutMs: int("--body-idle-timeout", get("bodyIdleTimeout"), 100, 3_600_000),
+    headersTimeoutMs: int("--headers-timeout", get("headersTimeout"), 100, 600_000),
     janitorIntervalSeconds: int("--janitor-interval", get("janitorInterval"), 1, 86400),
     janitorGraceSeconds: int("--janitor-grace", get("janitorGrace"), 0, 86400),
     rateLimitPerMinute: int("--rate-limit", get("rateLimit"), 0, 10_000_000),

@@ -1,6 +1,8 @@
 // The Fastify application: request ids, CORS, body parsing, one error mapper, and the resource
 // routes registered under every version (`/v1.0`, `/beta`) and principal (`/me`, `/users/{id}`).
 import { randomUUID } from "node:crypto";
+import { STATUS_CODES, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from "fastify";
@@ -8,7 +10,7 @@ import type { TokenVerifier } from "../auth/verifier.js";
 import { errors } from "../domain/errors.js";
 import type { Deps } from "../services/deps.js";
 import { type RouteEnv } from "./caller.js";
-import { sendError, toGraphError } from "./graph-errors.js";
+import { errorBody, sendError, toGraphError } from "./graph-errors.js";
 import { normalisePath } from "./key-syntax.js";
 import type { UrlSettings } from "./public-url.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -39,11 +41,52 @@ export interface AppOptions {
   https?: { cert: string; key: string } | null;
 }
 
+const answeringThenClosing = new WeakSet<Socket>();
+
+/**
+ * Errors below HTTP (unparseable bytes, headers too slow or too large, a body cut short) in Graph's
+ * shape. Bytes that follow a complete request and do not parse must not take the place of that
+ * request's answer: the request is answered truthfully and the connection closed after it.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  socket.on("error", () => {}); // Node has dropped its own listener; a late EPIPE must not crash us
+  const res = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (res && !res.writableEnded && res.req?.complete) {
+    if (!answeringThenClosing.has(socket)) {
+      answeringThenClosing.add(socket);
+      res.shouldKeepAlive = false;
+      res.once("close", () => socket.destroy());
+    }
+    return;
+  }
+  const [status, e] =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, errors.invalid("The request headers did not arrive in time.")]
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? [431, errors.invalid("The request headers are larger than the server accepts.")]
+        : err.code === "HPE_INVALID_EOF_STATE"
+          ? [400, errors.invalid("The connection ended before the request did; nothing was committed.")]
+          : [400, errors.invalid("The request is not valid HTTP/1.1.")];
+  if (socket.writable && !res?.headersSent) {
+    const ids = { requestId: randomUUID(), clientRequestId: randomUUID() };
+    const body = JSON.stringify(errorBody(e, ids));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `request-id: ${ids.requestId}\r\nclient-request-id: ${ids.clientRequestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const { config } = o.deps;
+  // Node checks header deadlines on this interval (30 s by default), so a short --headers-timeout
+  // needs a matching interval to take effect on time.
+  const connectionsCheckingInterval = Math.min(5_000, Math.max(100, Math.floor(config.headersTimeoutMs / 4)));
   const app = Fastify({
     loggerInstance: o.deps.log,
-    ...(o.https ? { https: o.https } : {}),
+    ...(o.https ? { https: { ...o.https, connectionsCheckingInterval } } : { http: { connectionsCheckingInterval } }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
@@ -57,9 +100,10 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: "idle",
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true },
+    clientErrorHandler: onClientError,
   } as never) as unknown as FastifyInstance;
 
-  app.server.headersTimeout = 20_000;
+  app.server.headersTimeout = config.headersTimeoutMs;
 
   app.addHook("onRequest", async (req, reply) => {
     const given = req.headers["client-request-id"];
