@@ -31,42 +31,42 @@ function show(value: string): string {
 function toSafeInteger(digits: string, what: string): number {
   const n = Number(digits);
   if (!Number.isSafeInteger(n)) {
-    throw errors.invalid(`Content-Range ${what} ${show(digits)} is too large; values must be at most ${Number.MAX_SAFE_INTEGER}.`);
+    throw errors.invalidUpload(`Content-Range ${what} ${show(digits)} is too large; values must be at most ${Number.MAX_SAFE_INTEGER}.`);
   }
   return n;
 }
 
 export function parseContentRange(header: string | undefined): ContentRange {
-  if (header === undefined) throw errors.invalid("Content-Range header is required.");
-  if (header.length === 0) throw errors.invalid(`Content-Range header is empty; ${EXPECTED}.`);
+  if (header === undefined) throw errors.invalidUpload("Content-Range header is required.");
+  if (header.length === 0) throw errors.invalidUpload(`Content-Range header is empty; ${EXPECTED}.`);
 
   const space = header.indexOf(" ");
-  if (space <= 0) throw errors.invalid(`Content-Range ${show(header)} is malformed; ${EXPECTED}.`);
+  if (space <= 0) throw errors.invalidUpload(`Content-Range ${show(header)} is malformed; ${EXPECTED}.`);
   const unit = header.slice(0, space);
-  if (!/^bytes$/i.test(unit)) throw errors.invalid(`Content-Range unit ${show(unit)} is not supported; only 'bytes' is.`);
+  if (!/^bytes$/i.test(unit)) throw errors.invalidUpload(`Content-Range unit ${show(unit)} is not supported; only 'bytes' is.`);
   const spec = header.slice(space + 1);
   // Node joins repeated headers with ", ", so this also catches a header sent twice.
-  if (spec.includes(",")) throw errors.invalid(`Content-Range ${show(header)} names several ranges; send exactly one range per request.`);
-  if (/\s/.test(spec)) throw errors.invalid(`Content-Range ${show(header)} contains whitespace; ${EXPECTED}.`);
+  if (spec.includes(",")) throw errors.invalidUpload(`Content-Range ${show(header)} names several ranges; send exactly one range per request.`);
+  if (/\s/.test(spec)) throw errors.invalidUpload(`Content-Range ${show(header)} contains whitespace; ${EXPECTED}.`);
 
   const slash = spec.indexOf("/");
   if (slash < 0 || spec.indexOf("/", slash + 1) >= 0) {
-    throw errors.invalid(`Content-Range ${show(header)} is malformed; ${EXPECTED}.`);
+    throw errors.invalidUpload(`Content-Range ${show(header)} is malformed; ${EXPECTED}.`);
   }
   const rangePart = spec.slice(0, slash);
   const totalPart = spec.slice(slash + 1);
 
   if (totalPart === "*") {
-    throw errors.invalid(`Content-Range ${show(header)} leaves the total size unknown ('/*'); state the upload session's size.`);
+    throw errors.invalidUpload(`Content-Range ${show(header)} leaves the total size unknown ('/*'); state the upload session's size.`);
   }
   if (!DIGITS.test(totalPart)) {
-    throw errors.invalid(`Content-Range total ${show(totalPart)} is not a decimal number; ${EXPECTED}.`);
+    throw errors.invalidUpload(`Content-Range total ${show(totalPart)} is not a decimal number; ${EXPECTED}.`);
   }
   const total = toSafeInteger(totalPart, "total");
 
   if (rangePart === "*") {
     if (total !== 0) {
-      throw errors.invalid(
+      throw errors.invalidUpload(
         `Content-Range 'bytes */${total}' names no bytes; the '*/' form is only accepted as 'bytes */0' to complete a 0-byte upload session.`,
       );
     }
@@ -77,15 +77,15 @@ export function parseContentRange(header: string | undefined): ContentRange {
   const startPart = dash < 0 ? rangePart : rangePart.slice(0, dash);
   const endPart = dash < 0 ? "" : rangePart.slice(dash + 1);
   if (dash < 0 || !DIGITS.test(startPart) || !DIGITS.test(endPart)) {
-    throw errors.invalid(`Content-Range range ${show(rangePart)} is malformed; ${EXPECTED}.`);
+    throw errors.invalidUpload(`Content-Range range ${show(rangePart)} is malformed; ${EXPECTED}.`);
   }
   const start = toSafeInteger(startPart, "start");
   const end = toSafeInteger(endPart, "end");
   if (start > end) {
-    throw errors.invalid(`Content-Range start ${start} is after its end ${end}; the end is inclusive, so a range of L bytes is 'bytes {start}-{start+L-1}/{total}'.`);
+    throw errors.invalidUpload(`Content-Range start ${start} is after its end ${end}; the end is inclusive, so a range of L bytes is 'bytes {start}-{start+L-1}/{total}'.`);
   }
   if (end >= total) {
-    throw errors.invalid(`Content-Range end ${end} must be less than the total ${total} (the end is 0-based and inclusive).`);
+    throw errors.invalidUpload(`Content-Range end ${end} must be less than the total ${total} (the end is 0-based and inclusive).`);
   }
   return { kind: "bytes", start, end, total };
 }
@@ -106,8 +106,8 @@ export function formatContentRange(range: ContentRange): string {
  */
 export function parseContentLength(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
-  if (!DIGITS.test(header)) throw errors.invalid(`Content-Length ${show(header)} is not a decimal number of bytes.`);
+  if (!DIGITS.test(header)) throw errors.invalidUpload(`Content-Length ${show(header)} is not a decimal number of bytes.`);
   const n = Number(header);
-  if (!Number.isSafeInteger(n)) throw errors.invalid(`Content-Length ${show(header)} is too large.`);
+  if (!Number.isSafeInteger(n)) throw errors.invalidUpload(`Content-Length ${show(header)} is too large.`);
   return n;
 }

@@ -10,6 +10,7 @@ export type ErrorKind =
   | "malformedId"
   | "preconditionFailed"
   | "invalidRequest"
+  | "invalidUpload"
   | "defaultListImmutable"
   | "tooLarge"
   | "lengthRequired"
@@ -26,8 +27,12 @@ export type ErrorKind =
 interface Shape {
   status: number;
   code: string;
-  /** When set, `error.message` is this fixed text and the detail goes into innerError. */
-  inner?: { code: string; outerMessage: string };
+  /**
+   * When set, innerError carries `code` and the detail; `error.message` is then `outerMessage`, or
+   * the detail too when there is none. Unset: the detail is `error.message` (the spec's table names
+   * an inner code only for some rows).
+   */
+  inner?: { code: string; outerMessage?: string };
 }
 
 const SHAPES: Record<ErrorKind, Shape> = {
@@ -38,12 +43,16 @@ const SHAPES: Record<ErrorKind, Shape> = {
   malformedId: { status: 400, code: "invalidRequest", inner: { code: "ErrorInvalidIdMalformed", outerMessage: "Id is malformed." } },
   preconditionFailed: { status: 412, code: "preconditionFailed", inner: { code: "ErrorIrresolvableConflict", outerMessage: "The change key passed in the request does not match the current change key for the item." } },
   invalidRequest: { status: 400, code: "invalidRequest", inner: { code: "ErrorInvalidRequest", outerMessage: "Invalid request" } },
+  // The upload PUT's own 400s (Content-Range, lengths, a body cut short): no inner code in the spec's table.
+  invalidUpload: { status: 400, code: "invalidRequest" },
   defaultListImmutable: { status: 400, code: "invalidRequest", inner: { code: "ErrorInvalidRequest", outerMessage: "Invalid request" } },
-  tooLarge: { status: 413, code: "invalidRequest", inner: { code: "ErrorRequestEntityTooLarge", outerMessage: "Request entity too large" } },
-  lengthRequired: { status: 411, code: "invalidRequest", inner: { code: "ErrorLengthRequired", outerMessage: "Length required" } },
-  invalidRange: { status: 416, code: "invalidRange", inner: { code: "ErrorInvalidRange", outerMessage: "The requested range is not the next expected range" } },
-  conflict: { status: 409, code: "conflict", inner: { code: "ErrorConflict", outerMessage: "Another request is writing to this upload session" } },
-  unsupportedMediaType: { status: 415, code: "invalidRequest", inner: { code: "ErrorUnsupportedMediaType", outerMessage: "Unsupported media type" } },
+  // The message must say the limit (and for ranges the SDK options), so it is `error.message` itself.
+  tooLarge: { status: 413, code: "invalidRequest" },
+  lengthRequired: { status: 411, code: "invalidRequest" },
+  // The expected offset is in both `error.message` and innerError.
+  invalidRange: { status: 416, code: "invalidRange", inner: { code: "ErrorInvalidRange" } },
+  conflict: { status: 409, code: "conflict" },
+  unsupportedMediaType: { status: 415, code: "invalidRequest" },
   rateLimited: { status: 429, code: "activityLimitReached", inner: { code: "ErrorTooManyRequests", outerMessage: "The request has been throttled" } },
   unknownSegment: { status: 400, code: "BadRequest" },
   methodNotAllowed: { status: 405, code: "Request_BadRequest" },
@@ -83,6 +92,7 @@ export const errors = {
   preconditionFailed: () =>
     new GraphError("preconditionFailed", "The If-Match header does not match the current version of the item."),
   invalid: (detail: string) => new GraphError("invalidRequest", detail),
+  invalidUpload: (detail: string) => new GraphError("invalidUpload", detail),
   defaultListRename: () => new GraphError("defaultListImmutable", "A default task folder can't be renamed."),
   defaultListDelete: () => new GraphError("defaultListImmutable", "A default task folder can't be deleted."),
   tooLarge: (detail: string) => new GraphError("tooLarge", detail),

@@ -61,10 +61,10 @@ export function decidePut(s: SessionView, range: ContentRange, contentLength: nu
 
   if (range.kind === "empty") {
     if (s.size !== 0) {
-      throw errors.invalid(`Content-Range 'bytes */0' only completes a 0-byte upload session; this session's size is ${s.size} bytes.`);
+      throw errors.invalidUpload(`Content-Range 'bytes */0' only completes a 0-byte upload session; this session's size is ${s.size} bytes.`);
     }
     if (contentLength !== 0) {
-      throw errors.invalid(`Content-Range 'bytes */0' must come with Content-Length: 0, not ${contentLength}.`);
+      throw errors.invalidUpload(`Content-Range 'bytes */0' must come with Content-Length: 0, not ${contentLength}.`);
     }
     if (s.status === "completed") {
       // Idempotent completion: the caller hashes the (empty) body, finds EMPTY_SHA256 and answers 201 again.
@@ -75,11 +75,11 @@ export function decidePut(s: SessionView, range: ContentRange, contentLength: nu
 
   const { start, end, total } = range;
   if (total !== s.size) {
-    throw errors.invalid(`Content-Range total ${total} does not match the upload session's size of ${s.size} bytes.`);
+    throw errors.invalidUpload(`Content-Range total ${total} does not match the upload session's size of ${s.size} bytes.`);
   }
   const length = end - start + 1;
   if (length !== contentLength) {
-    throw errors.invalid(
+    throw errors.invalidUpload(
       `Content-Range bytes ${start}-${end} is ${length} bytes but Content-Length is ${contentLength}; they must be equal (the end is inclusive).`,
     );
   }

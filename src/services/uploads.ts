@@ -78,7 +78,7 @@ export async function putRange(d: Deps, sessionId: string, h: PutHeaders, body: 
     const guarded = guardBody(body, contentLength, d.config.bodyIdleTimeoutMs);
     const checkDigest = () => {
       if (expectedDigest !== undefined && guarded.sha256Base64() !== expectedDigest) {
-        throw errors.invalid("The body does not match its Content-Digest; nothing was committed.");
+        throw errors.invalidUpload("The body does not match its Content-Digest; nothing was committed.");
       }
     };
 
