@@ -11,34 +11,67 @@ export interface GuardedBody extends AsyncIterable<Buffer> {
   readonly sha256Base64: () => string;
 }
 
+/** Errors for a body that stopped arriving: the client is still there, but this connection is done. */
+const stalls = new WeakSet<object>();
+
+/** True for the error guardBody throws when the body stalls; answer it with `Connection: close`. */
+export function isBodyStall(e: unknown): boolean {
+  return typeof e === "object" && e !== null && stalls.has(e);
+}
+
+/**
+ * The stream is never destroyed here: destroying a request destroys its socket, and the client that
+ * stalled or sent a bad digest must still hear its 400. After an early stop the rest of the body is
+ * read and discarded (as Node does for an unread body), except after a stall, where the HTTP layer
+ * closes the connection once it has answered (see isBodyStall).
+ */
 export function guardBody(stream: Readable, length: number, idleMs: number): GuardedBody {
   const hash: Hash = createHash("sha256");
   let digest: Buffer | undefined;
   const finished = () => (digest ??= hash.digest());
   async function* run(): AsyncGenerator<Buffer> {
+    const reads = stream.iterator({ destroyOnReturn: false });
     let seen = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => stream.destroy(errors.invalid(`The request body stalled for more than ${idleMs} ms; nothing was committed.`)), idleMs);
-    };
-    arm();
+    let stalled = false;
+    let complete = false;
     try {
-      for await (const chunk of stream) {
-        arm();
-        const buf = chunk as Buffer;
+      for (;;) {
+        let timer: NodeJS.Timeout | undefined;
+        const stall = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            stalled = true;
+            const e = errors.invalidUpload(`The request body stalled for more than ${idleMs} ms; nothing was committed.`);
+            stalls.add(e);
+            reject(e);
+          }, idleMs);
+        });
+        let r: IteratorResult<unknown>;
+        try {
+          // race() also handles a later rejection of the abandoned read (the socket closing after a stall).
+          r = await Promise.race([reads.next(), stall]);
+        } catch (e) {
+          if (stalled) throw e;
+          throw errors.invalidUpload(`The request body ended early (${(e as Error).message}); nothing was committed.`);
+        } finally {
+          clearTimeout(timer);
+        }
+        if (r.done) break;
+        const buf = r.value as Buffer;
         seen += buf.length;
-        if (seen > length) throw errors.invalid(`The body is longer than the ${length} bytes declared; nothing was committed.`);
+        if (seen > length) throw errors.invalidUpload(`The body is longer than the ${length} bytes declared; nothing was committed.`);
         hash.update(buf);
         yield buf;
       }
-    } catch (e) {
-      if ((e as { kind?: string }).kind) throw e;
-      throw errors.invalid(`The request body ended early (${(e as Error).message}); nothing was committed.`);
+      if (seen !== length) throw errors.invalidUpload(`The body ended after ${seen} of the ${length} bytes declared; nothing was committed.`);
+      complete = true;
     } finally {
-      clearTimeout(timer);
+      // Stopped early for another reason (a refused digest, a storage error): drain what is left so the
+      // connection can carry the answer and the next request.
+      if (!complete && !stalled) {
+        await reads.return?.(undefined); // detaches the iterator's 'readable' listener, which would block resume()
+        if (!stream.readableEnded && !stream.destroyed) stream.resume();
+      }
     }
-    if (seen !== length) throw errors.invalid(`The body ended after ${seen} of the ${length} bytes declared; nothing was committed.`);
   }
   const it = run();
   return {
@@ -60,7 +93,7 @@ export function parseContentDigest(header: string | undefined): string | undefin
   if (header === undefined) return undefined;
   const m = /(?:^|,)\s*sha-256\s*=\s*:([A-Za-z0-9+/]{43}=):\s*(?:,|$)/i.exec(header);
   if (!m) {
-    if (/sha-256/i.test(header)) throw errors.invalid("The Content-Digest header's sha-256 value is malformed (expected sha-256=:<base64>:).");
+    if (/sha-256/i.test(header)) throw errors.invalidUpload("The Content-Digest header's sha-256 value is malformed (expected sha-256=:<base64>:).");
     return undefined;
   }
   return m[1];

@@ -7,6 +7,7 @@ import type { UploadSession } from "../../domain/models.js";
 import { nextExpectedRangesForPut } from "../../domain/upload-session.js";
 import { graphTimestamp } from "../../domain/time.js";
 import { getTask } from "../../services/tasks.js";
+import { isBodyStall } from "../../services/body-guard.js";
 import { cancelSession, liveSession, putRange } from "../../services/uploads.js";
 import { authenticate, baseOf, resolveCaller, type RouteEnv } from "../caller.js";
 import { sendCollection, sendJson } from "../reply.js";
@@ -66,18 +67,25 @@ export function sessionRoutes(app: FastifyInstance, env: RouteEnv): void {
   const put = async (req: FastifyRequest<{ Params: SessionParams }>, reply: FastifyReply) => {
     const { scope } = await authorise(req, env);
     const h = req.headers;
-    const result = await putRange(
-      d,
-      req.params.sessionId,
-      {
-        contentRange: h["content-range"],
-        contentLength: h["content-length"],
-        contentType: h["content-type"],
-        transferEncoding: h["transfer-encoding"],
-        contentDigest: typeof h["content-digest"] === "string" ? h["content-digest"] : undefined,
-      },
-      req.raw,
-    );
+    let result: Awaited<ReturnType<typeof putRange>>;
+    try {
+      result = await putRange(
+        d,
+        req.params.sessionId,
+        {
+          contentRange: h["content-range"],
+          contentLength: h["content-length"],
+          contentType: h["content-type"],
+          transferEncoding: h["transfer-encoding"],
+          contentDigest: typeof h["content-digest"] === "string" ? h["content-digest"] : undefined,
+        },
+        req.raw,
+      );
+    } catch (e) {
+      // The rest of a stalled body may never come: answer, then close rather than wait for it.
+      if (isBodyStall(e)) reply.header("connection", "close");
+      throw e;
+    }
     if (result.kind === "completed") return sendCompleted(reply, scope, result.session);
     const s = result.session;
     const camel = d.config.sessionCasing === "camel";
@@ -96,9 +104,15 @@ export function sessionRoutes(app: FastifyInstance, env: RouteEnv): void {
     return reply.code(204).send();
   };
 
-  for (const path of [`${base}/:sessionId`, `${base}/:sessionId/content`]) {
-    app.get<{ Params: SessionParams }>(path, status);
-    app.put<{ Params: SessionParams }>(path, put);
-    app.delete<{ Params: SessionParams }>(path, cancel);
-  }
+  // The uploadUrl gets its own body handling: whatever the Content-Type (JSON and text included), the
+  // body is left unread for putRange to stream, check the type of (415) and count.
+  app.register(async (raw) => {
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));
+    for (const path of [`${base}/:sessionId`, `${base}/:sessionId/content`]) {
+      raw.get<{ Params: SessionParams }>(path, status);
+      raw.put<{ Params: SessionParams }>(path, put);
+      raw.delete<{ Params: SessionParams }>(path, cancel);
+    }
+  });
 }
