@@ -105,15 +105,22 @@ export function sessionView(s: UploadSession): Record<string, unknown> {
   };
 }
 
+/**
+ * An id as a path segment. Graph prints ids raw in uploadUrl and Location (`…/Attachments('AAMk…=')`),
+ * and clients cut the attachment id out of Location, so `=` (legal in a path) stays as it is;
+ * anything else unsafe is percent-encoded. (`@odata.context` does encode `=`, as Graph does.)
+ */
+const seg = (id: string) => encodeURIComponent(id).replace(/%3D/g, "=");
+
 /** Path of a resource under the owner's To Do, as used in uploadUrl and Location. */
 export function ownerPath(s: UrlScope): string {
-  return `${s.base}/${s.version}/users/${encodeURIComponent(s.ownerOid)}/todo`;
+  return `${s.base}/${s.version}/users/${seg(s.ownerOid)}/todo`;
 }
 
 export function attachmentLocation(s: UrlScope, listId: string, taskId: string, attachmentId: string): string {
-  return `${ownerPath(s)}/lists/${encodeURIComponent(listId)}/tasks/${encodeURIComponent(taskId)}/Attachments('${encodeURIComponent(attachmentId)}')`;
+  return `${ownerPath(s)}/lists/${seg(listId)}/tasks/${seg(taskId)}/Attachments('${seg(attachmentId)}')`;
 }
 
 export function uploadUrl(s: UrlScope, listId: string, taskId: string, sessionId: string): string {
-  return `${ownerPath(s)}/lists/${encodeURIComponent(listId)}/tasks/${encodeURIComponent(taskId)}/attachmentSessions/${encodeURIComponent(sessionId)}`;
+  return `${ownerPath(s)}/lists/${seg(listId)}/tasks/${seg(taskId)}/attachmentSessions/${seg(sessionId)}`;
 }
