@@ -229,7 +229,8 @@ export function page<T>(items: T[], q: QueryOptions, view: (t: T) => Record<stri
   const views = items.map(view);
   const kept = q.filter ? views.filter((v) => matches(q.filter!, v)) : views;
   const slice = kept.slice(q.skip, q.skip + q.top);
-  return { value: slice.map((v) => project(v, q.select)), more: q.skip + q.top < kept.length };
+  // $top=0 asks for no items: a nextLink would carry the same $skip and never end.
+  return { value: slice.map((v) => project(v, q.select)), more: q.top > 0 && q.skip + q.top < kept.length };
 }
 
 /** $select keeps `id` and `@odata.etag` besides what was selected. */
