@@ -47,6 +47,10 @@ function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]
   return v as T;
 }
 
+const ZONE_SUFFIX = /(?:Z|[+-]\d{2}:\d{2})$/i;
+const UTC_SUFFIX = /(?:Z|[+-]00:00)$/i;
+const UTC_NAMES = new Set(["utc", "etc/utc"]);
+
 function dateTimeTimeZone(name: string, v: unknown): DateTimeTimeZone {
   const o = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   if (!o) throw errors.invalid(`The property '${name}' must be a dateTimeTimeZone object.`);
@@ -54,9 +58,19 @@ function dateTimeTimeZone(name: string, v: unknown): DateTimeTimeZone {
     if (k !== "dateTime" && k !== "timeZone" && k !== "@odata.type") throw errors.invalid(`The property '${name}.${k}' does not exist.`);
   }
   if (typeof o.dateTime !== "string") throw errors.invalid(`'${name}.dateTime' is required.`);
-  const dateTime = normaliseDateTime(o.dateTime);
-  if (!dateTime) throw errors.invalid(`'${name}.dateTime' is not a valid date and time (yyyy-MM-ddTHH:mm:ss.fffffff).`);
   const timeZone = text(`${name}.timeZone`, o.timeZone ?? "UTC", MAX_TIME_ZONE, false);
+  let local = o.dateTime;
+  // Clients often send `toISOString()` output. A UTC designator says the same as timeZone "UTC", so
+  // it is accepted there; with another zone or offset the wall time would need converting, which
+  // Taskdrop does not do, so it refuses rather than store a shifted time.
+  if (ZONE_SUFFIX.test(local)) {
+    if (!UTC_SUFFIX.test(local) || !UTC_NAMES.has(timeZone.toLowerCase())) {
+      throw errors.invalid(`'${name}.dateTime' carries a zone offset; give the local time without one and its zone in '${name}.timeZone' (a 'Z' is accepted with timeZone 'UTC').`);
+    }
+    local = local.replace(UTC_SUFFIX, "");
+  }
+  const dateTime = normaliseDateTime(local);
+  if (!dateTime) throw errors.invalid(`'${name}.dateTime' is not a valid date and time (yyyy-MM-ddTHH:mm:ss.fffffff).`);
   return { dateTime, timeZone };
 }
 
