@@ -1,6 +1,13 @@
 // Graph answers an unknown path with 400 "Resource not found for the segment '…'", naming the
 // first segment that does not fit; a known path with the wrong method gets 405.
-import { errors, type GraphError } from "../domain/errors.js";
+import { GraphError, errors } from "../domain/errors.js";
+import { requireId, type IdKind } from "../domain/ids.js";
+
+/**
+ * Functions Graph has where an id would go (`lists/delta`, `tasks/delta`) that Taskdrop does not
+ * serve yet: they are unknown segments, not malformed ids.
+ */
+const FUNCTIONS = new Set(["delta"]);
 
 /** Each state maps a segment to the next state, or null when the segment does not belong there. */
 const grammar: Record<string, (seg: string) => string | null> = {
@@ -8,9 +15,9 @@ const grammar: Record<string, (seg: string) => string | null> = {
   userId: () => "todoRoot",
   todoRoot: (s) => (s === "todo" ? "todo" : null),
   todo: (s) => (s === "lists" ? "lists" : null),
-  lists: () => "list",
+  lists: (s) => (FUNCTIONS.has(s) ? null : "list"),
   list: (s) => (s === "tasks" ? "tasks" : null),
-  tasks: () => "task",
+  tasks: (s) => (FUNCTIONS.has(s) ? null : "task"),
   task: (s) => (s === "attachments" ? "attachments" : s === "attachmentSessions" ? "sessions" : null),
   attachments: (s) => (s === "createUploadSession" ? "end" : "attachment"),
   attachment: (s) => (s === "$value" ? "end" : null),
@@ -18,6 +25,9 @@ const grammar: Record<string, (seg: string) => string | null> = {
   session: (s) => (s === "content" ? "end" : null),
   end: () => null,
 };
+
+/** States where Taskdrop serves no resource at all (`/v1.0/me`, `/v1.0/me/todo`): not a method problem. */
+const NO_RESOURCE = new Set(["version", "userId", "todoRoot", "todo"]);
 
 export function unknownRouteError(path: string): GraphError {
   const segs = path.split("?")[0]!.split("/").filter((s) => s.length > 0).map((s) => {
@@ -28,12 +38,20 @@ export function unknownRouteError(path: string): GraphError {
     }
   });
   if (segs.length === 0) return errors.unknownSegment("");
-  if (segs[0] !== "v1.0" && segs[0] !== "beta") return errors.invalid(`Invalid version: ${segs[0]!.slice(0, 64)}`);
+  // Graph: 400 BadRequest "Invalid version: …" (the catalogue's BadRequest shape, another message).
+  if (segs[0] !== "v1.0" && segs[0] !== "beta") return new GraphError("unknownSegment", `Invalid version: ${segs[0]!.slice(0, 64)}`);
   let state = "version";
   for (const seg of segs.slice(1)) {
     const next = grammar[state]!(seg);
     if (next === null) return errors.unknownSegment(seg.slice(0, 128));
     state = next;
   }
+  if (NO_RESOURCE.has(state)) return errors.unknownSegment(segs[segs.length - 1]!.slice(0, 128));
   return errors.methodNotAllowed();
+}
+
+/** A list or task id from the path: a Graph function name there is an unknown segment, else the id must be well-formed. */
+export function pathId(kind: IdKind, raw: string): string {
+  if (FUNCTIONS.has(raw)) throw errors.unknownSegment(raw);
+  return requireId(kind, raw);
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import { requireId } from "../../domain/ids.js";
 import * as lists from "../../services/lists.js";
 import { resolveCaller, type RouteEnv } from "../caller.js";
 import { jsonBody, sendCollection, sendEntity } from "../reply.js";
+import { pathId } from "../unknown-route.js";
 import { contextUrl, LIST_SHAPE, listsContext, listView } from "../views.js";
 
 type ListParams = { listId: string };
@@ -24,20 +24,20 @@ export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
 
   app.get<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
     const c = await resolveCaller(req, env, "read");
-    const l = await lists.getList(d, c.owner.oid, requireId("list", req.params.listId));
+    const l = await lists.getList(d, c.owner.oid, pathId("list", req.params.listId));
     return sendEntity(req, reply, 200, contextUrl(c.scope, "lists/$entity"), listView(l), LIST_SHAPE);
   });
 
   app.patch<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
     const c = await resolveCaller(req, env, "write");
-    const id = requireId("list", req.params.listId);
+    const id = pathId("list", req.params.listId);
     const l = await lists.updateList(d, c.owner.oid, id, jsonBody(req), req.headers["if-match"]);
     return sendEntity(req, reply, 200, contextUrl(c.scope, "lists/$entity"), listView(l), LIST_SHAPE);
   });
 
   app.delete<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
     const c = await resolveCaller(req, env, "write");
-    await lists.deleteList(d, c.owner.oid, requireId("list", req.params.listId), req.headers["if-match"]);
+    await lists.deleteList(d, c.owner.oid, pathId("list", req.params.listId), req.headers["if-match"]);
     return reply.code(204).send();
   });
 }
