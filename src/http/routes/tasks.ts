@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import * as tasks from "../../services/tasks.js";
-import { resolveCaller, type RouteEnv } from "../caller.js";
+import { authorised, callerOf, type RouteEnv } from "../caller.js";
 import { jsonBody, sendCollection, sendEntity } from "../reply.js";
 import { pathId } from "../unknown-route.js";
 import { TASK_SHAPE, taskView, tasksContext } from "../views.js";
@@ -10,38 +10,40 @@ type TaskParams = { listId: string; taskId: string };
 
 export function taskRoutes(app: FastifyInstance, env: RouteEnv): void {
   const d = env.deps;
+  const read = authorised(env, "read");
+  const write = authorised(env, "write");
 
-  app.get<{ Params: ListParams }>("/lists/:listId/tasks", async (req, reply) => {
-    const c = await resolveCaller(req, env, "read");
+  app.get<{ Params: ListParams }>("/lists/:listId/tasks", read, async (req, reply) => {
+    const c = callerOf(req);
     const listId = pathId("list", req.params.listId);
     const all = await tasks.listTasks(d, c.owner.oid, listId);
     return sendCollection(req, reply, c.scope.base, tasksContext(c.scope, listId), all, TASK_SHAPE, taskView);
   });
 
-  app.post<{ Params: ListParams }>("/lists/:listId/tasks", async (req, reply) => {
-    const c = await resolveCaller(req, env, "write");
+  app.post<{ Params: ListParams }>("/lists/:listId/tasks", write, async (req, reply) => {
+    const c = callerOf(req);
     const listId = pathId("list", req.params.listId);
     const t = await tasks.createTask(d, c.owner.oid, listId, jsonBody(req));
     reply.header("location", `${c.scope.base}/${c.scope.version}/users/${encodeURIComponent(c.owner.oid)}/todo/lists/${encodeURIComponent(listId)}/tasks/${encodeURIComponent(t.id)}`);
     return sendEntity(req, reply, 201, `${tasksContext(c.scope, listId)}/$entity`, taskView(t), TASK_SHAPE);
   });
 
-  app.get<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", async (req, reply) => {
-    const c = await resolveCaller(req, env, "read");
+  app.get<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", read, async (req, reply) => {
+    const c = callerOf(req);
     const listId = pathId("list", req.params.listId);
     const t = await tasks.getTask(d, c.owner.oid, listId, pathId("task", req.params.taskId));
     return sendEntity(req, reply, 200, `${tasksContext(c.scope, listId)}/$entity`, taskView(t), TASK_SHAPE);
   });
 
-  app.patch<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", async (req, reply) => {
-    const c = await resolveCaller(req, env, "write");
+  app.patch<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", write, async (req, reply) => {
+    const c = callerOf(req);
     const listId = pathId("list", req.params.listId);
     const t = await tasks.updateTask(d, c.owner.oid, listId, pathId("task", req.params.taskId), jsonBody(req), req.headers["if-match"]);
     return sendEntity(req, reply, 200, `${tasksContext(c.scope, listId)}/$entity`, taskView(t), TASK_SHAPE);
   });
 
-  app.delete<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", async (req, reply) => {
-    const c = await resolveCaller(req, env, "write");
+  app.delete<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", write, async (req, reply) => {
+    const c = callerOf(req);
     const listId = pathId("list", req.params.listId);
     await tasks.deleteTask(d, c.owner.oid, listId, pathId("task", req.params.taskId), req.headers["if-match"]);
     return reply.code(204).send();
