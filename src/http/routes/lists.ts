@@ -3,9 +3,15 @@ import * as lists from "../../services/lists.js";
 import { authorised, callerOf, type RouteEnv } from "../caller.js";
 import { jsonBody, sendCollection, sendEntity } from "../reply.js";
 import { pathId } from "../unknown-route.js";
-import { contextUrl, LIST_SHAPE, listsContext, listView } from "../views.js";
+import { contextUrl, LIST_SHAPE, listsContext, listView, ownerPath, type UrlScope } from "../views.js";
 
 type ListParams = { listId: string };
+
+/** Location of a list (and, with a task id, of a task): ids raw, `=` unencoded, like uploadUrl and Graph. */
+export function resourceLocation(scope: UrlScope, listId: string, taskId?: string): string {
+  const seg = (id: string) => encodeURIComponent(id).replace(/%3D/g, "=");
+  return `${ownerPath(scope)}/lists/${seg(listId)}${taskId === undefined ? "" : `/tasks/${seg(taskId)}`}`;
+}
 
 export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
   const d = env.deps;
@@ -20,7 +26,7 @@ export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.post("/lists", write, async (req, reply) => {
     const c = callerOf(req);
     const l = await lists.createList(d, c.owner.oid, jsonBody(req));
-    reply.header("location", `${c.scope.base}/${c.scope.version}/users/${encodeURIComponent(c.owner.oid)}/todo/lists/${encodeURIComponent(l.id)}`);
+    reply.header("location", resourceLocation(c.scope, l.id));
     return sendEntity(req, reply, 201, `${listsContext(c.scope)}/$entity`, listView(l), LIST_SHAPE);
   });
 

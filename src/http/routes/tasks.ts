@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import * as tasks from "../../services/tasks.js";
 import { authorised, callerOf, type RouteEnv } from "../caller.js";
 import { jsonBody, sendCollection, sendEntity } from "../reply.js";
+import { resourceLocation } from "./lists.js";
 import { pathId } from "../unknown-route.js";
 import { TASK_SHAPE, taskView, tasksContext } from "../views.js";
 
@@ -24,7 +25,7 @@ export function taskRoutes(app: FastifyInstance, env: RouteEnv): void {
     const c = callerOf(req);
     const listId = pathId("list", req.params.listId);
     const t = await tasks.createTask(d, c.owner.oid, listId, jsonBody(req));
-    reply.header("location", `${c.scope.base}/${c.scope.version}/users/${encodeURIComponent(c.owner.oid)}/todo/lists/${encodeURIComponent(listId)}/tasks/${encodeURIComponent(t.id)}`);
+    reply.header("location", resourceLocation(c.scope, listId, t.id));
     return sendEntity(req, reply, 201, `${tasksContext(c.scope, listId)}/$entity`, taskView(t), TASK_SHAPE);
   });
 
