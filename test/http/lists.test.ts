@@ -58,7 +58,8 @@ describe("CRUD under every version and principal form", () => {
         assert.equal(created.json.wellknownListName, "none");
         assert.equal(created.json.isOwner, true);
         assert.equal(created.json.isShared, false);
-        assert.equal(created.headers.get("location"), `${s.url}/${version}/users/${oidOf("crud-lists")}/todo/lists/${enc(id)}`);
+        assert.equal(created.headers.get("location"), `${s.url}/${version}/users/${oidOf("crud-lists")}/todo/lists/${id}`);
+        assert.equal((await call("GET", created.headers.get("location")!, { token })).status, 200, "Location resolves");
         assert.match(created.headers.get("content-type")!, /^application\/json/);
 
         const one = await call("GET", `${lists}/${enc(id)}`, { token });

@@ -39,7 +39,8 @@ describe("CRUD under every version and principal form", () => {
         assert.match(id, /^AQMkT/);
         const ctx = `${s.url}/${version}/$metadata#users('${oidOf("crud-tasks")}')/todo/lists('${enc(listId)}')/tasks/$entity`;
         assert.equal(created.json["@odata.context"], ctx);
-        assert.equal(created.headers.get("location"), `${s.url}/${version}/users/${oidOf("crud-tasks")}/todo/lists/${enc(listId)}/tasks/${enc(id)}`);
+        assert.equal(created.headers.get("location"), `${s.url}/${version}/users/${oidOf("crud-tasks")}/todo/lists/${listId}/tasks/${id}`);
+        assert.equal((await call("GET", created.headers.get("location")!, { token })).status, 200, "Location resolves");
 
         const one = await call("GET", `${list}/tasks/${enc(id)}`, { token });
         assert.equal(one.status, 200);
