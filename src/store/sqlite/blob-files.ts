@@ -40,8 +40,10 @@ export class BlobFiles {
    */
   async writeAt(key: string, offset: number, length: number, body: AsyncIterable<Buffer>): Promise<void> {
     const dir = await this.dirFor(key);
-    // Create without truncating, then write at positions (O_APPEND would ignore them).
-    const fh = await open(this.path(key), constants.O_RDWR | constants.O_CREAT, 0o600);
+    // Create without truncating, then write at positions (O_APPEND would ignore them). Only a
+    // first range creates the file: one missing later was deleted with its session, and must not
+    // come back as an orphan.
+    const fh = await open(this.path(key), offset === 0 ? constants.O_RDWR | constants.O_CREAT : constants.O_RDWR, 0o600);
     let written = 0;
     try {
       for await (const chunk of body) {

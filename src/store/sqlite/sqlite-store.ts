@@ -395,8 +395,15 @@ export class SqliteStore implements Store {
     if (!before || before.status !== "open") throw errors.notFound();
     if (before.committed !== args.offset) throw errors.invalidRange(`The next expected offset is ${before.committed as number}.`);
     const blob = before.blob as string;
-    await this.blobs.writeAt(blob, args.offset, args.length, args.body);
-    const objectSha256 = args.final ? await this.blobs.sha256(blob, args.offset + args.length) : null;
+    let objectSha256: string | null = null;
+    try {
+      await this.blobs.writeAt(blob, args.offset, args.length, args.body);
+      if (args.final) objectSha256 = await this.blobs.sha256(blob, args.offset + args.length);
+    } catch (e) {
+      // Cancelled, or its task or list deleted, while the bytes streamed in: the file went with it.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw errors.notFound();
+      throw e;
+    }
     return this.db.transaction(() => {
       const now = this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
       // Deleted (cancel, task or list deletion) or swept while the bytes streamed in.
