@@ -29,8 +29,10 @@ export class ProcessServer {
   /** e.g. http://127.0.0.1:41234 */
   url = "";
   child: ChildProcess | undefined;
-  /** Everything every incarnation wrote to stderr (pino logs at warn and above, start-up lines). */
+  /** Everything every incarnation wrote to stderr (start-up lines, fatal errors). */
   stderr = "";
+  /** Everything every incarnation wrote to stdout: pino's JSON log lines (warn and above by default). */
+  stdout = "";
   /** How many times the process was started. */
   starts = 0;
   private readonly ownsDir: boolean;
@@ -76,10 +78,14 @@ export class ProcessServer {
     for (;;) {
       // Only the flags configure it: TASKDROP_* variables of the test's own environment stay out.
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_")));
-      const child = spawn(process.execPath, this.args(), { stdio: ["ignore", "ignore", "pipe"], env });
+      const child = spawn(process.execPath, this.args(), { stdio: ["ignore", "pipe", "pipe"], env });
       this.child = child;
       this.starts++;
       this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+      child.stdout!.setEncoding("utf8");
+      child.stdout!.on("data", (s: string) => {
+        this.stdout += s;
+      });
       let err = "";
       child.stderr!.setEncoding("utf8");
       child.stderr!.on("data", (s: string) => {
@@ -136,6 +142,11 @@ export class ProcessServer {
       await sleep(25);
     }
     throw new Error(`taskdrop never became healthy: ${last}`);
+  }
+
+  /** Log lines at error level or worse (pino levels 50 and 60) from every incarnation. */
+  errorLogs(): string[] {
+    return this.stdout.split("\n").filter((l) => /"level":(50|60)\b/.test(l));
   }
 
   /** A development token minted by `taskdrop token` on this data directory (cached per user). */
