@@ -44,6 +44,13 @@ describe("bearer tokens that are refused (401 InvalidAuthenticationToken)", () =
     assert.equal((await call("GET", lists(), { headers: { authorization: `BEARER ${good}` } })).status, 200);
   });
 
+  test("HEAD (generated from GET) is authenticated like GET", async () => {
+    const r = await call("HEAD", lists());
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get("www-authenticate") ?? "", /^Bearer\b/);
+    assert.equal((await call("HEAD", lists(), { token: await s.token() })).status, 200);
+  });
+
   test("expired and not-yet-valid tokens", async () => {
     const hourAgo = Math.floor(Date.now() / 1000) - 3600;
     assert.match(expect401(await call("GET", lists(), { token: await s.token({ now: hourAgo, expiresInSeconds: 60 }) })), /expired/);
