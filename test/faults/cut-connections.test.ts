@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { ProcessServer, sleep } from "../helpers/process-server.js";
-import { attachmentBytes, blobBytes, finishUpload, head, makeSession, makeTask, put, putHead, RawConn, sessionState, sha256, type Task } from "./wire.js";
+import { attachmentBytes, blobBytes, finishUpload, head, makeSession, makeTask, put, putAfterConflicts, putHead, RawConn, sessionState, sha256, type Task } from "./wire.js";
 
 const IDLE_MS = 400;
 const SIZE = 300_000;
@@ -32,12 +32,7 @@ async function assertUnchangedThenFinish(url: string, data: Buffer): Promise<voi
   assert.deepEqual(await sessionState(url), { status: 200, next: CHUNK }, "the session is unchanged");
   // The server learns of a cut connection a few milliseconds after the client made it; until then
   // the old request still holds the session and a new PUT is told 409, which a client retries.
-  const t0 = Date.now();
-  let next = await put(url, data, CHUNK, 2 * CHUNK - 1);
-  while (next.status === 409 && Date.now() - t0 < 1_000) {
-    await sleep(10);
-    next = await put(url, data, CHUNK, 2 * CHUNK - 1);
-  }
+  const next = await putAfterConflicts(url, data, CHUNK, 2 * CHUNK - 1, 1_000);
   assert.equal(next.status, 200, `the next correct PUT succeeds within a second: ${next.text}`);
   assert.deepEqual(next.json.NextExpectedRanges, [String(2 * CHUNK)]);
   const location = await finishUpload(url, data, CHUNK);

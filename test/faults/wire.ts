@@ -223,6 +223,20 @@ export function put(uploadUrl: string, data: Buffer, start: number, end: number)
   });
 }
 
+/**
+ * A correct PUT that, like a well-behaved client, waits and retries while the server says another
+ * request still holds the session (409): a request whose connection just dropped may hold it for a
+ * few milliseconds more, until the server has seen the drop.
+ */
+export async function putAfterConflicts(uploadUrl: string, data: Buffer, start: number, end: number, withinMs = 2_000) {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const r = await put(uploadUrl, data, start, end);
+    if (r.status !== 409 || Date.now() > deadline) return r;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
 /** Uploads what is left of `data` from where the session stands; returns the attachment's Location. */
 export async function finishUpload(uploadUrl: string, data: Buffer, chunk: number): Promise<string> {
   for (;;) {
