@@ -93,8 +93,8 @@ export const errors = {
     new GraphError("preconditionFailed", "The If-Match header does not match the current version of the item."),
   invalid: (detail: string) => new GraphError("invalidRequest", detail),
   invalidUpload: (detail: string) => new GraphError("invalidUpload", detail),
-  defaultListRename: () => new GraphError("defaultListImmutable", "A default task folder can't be renamed."),
-  defaultListDelete: () => new GraphError("defaultListImmutable", "A default task folder can't be deleted."),
+  defaultListRename: () => new GraphError("defaultListImmutable", "Your request can't be completed. A default task folder can't be renamed."),
+  defaultListDelete: () => new GraphError("defaultListImmutable", "Your request can't be completed. A default task folder can't be deleted."),
   tooLarge: (detail: string) => new GraphError("tooLarge", detail),
   lengthRequired: () =>
     new GraphError("lengthRequired", "A Content-Length header is required; chunked or bodiless PUTs are not accepted."),
