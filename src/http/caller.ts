@@ -37,6 +37,23 @@ export function baseOf(req: FastifyRequest, env: RouteEnv): string {
 
 const MAX_USER_KEY = 320;
 
+// Users are never deleted and a default list can be neither renamed away nor deleted, so once a
+// process has ensured both for a token's user it need not ask the store again on every request.
+const ensuredOwners = new WeakMap<object, Map<string, User>>();
+
+async function ensureOwner(d: Deps, oid: string, upn: string): Promise<User> {
+  let known = ensuredOwners.get(d.store);
+  if (!known) ensuredOwners.set(d.store, (known = new Map()));
+  const key = `${oid}\n${upn}`;
+  const cached = known.get(key);
+  if (cached) return cached;
+  const user = await d.store.users.ensure(oid, upn);
+  await ensureDefaultList(d, oid);
+  if (known.size > 10_000) known.clear();
+  known.set(key, user);
+  return user;
+}
+
 export async function authenticate(req: FastifyRequest, env: RouteEnv): Promise<Principal> {
   return env.verifier.verify(req.headers.authorization);
 }
@@ -49,21 +66,20 @@ export async function resolveCaller(req: FastifyRequest, env: RouteEnv, access: 
   if (userKey === undefined) {
     if (principal.kind !== "user") throw errors.meWithAppToken();
     requireAccess(principal, access);
-    owner = await env.deps.store.users.ensure(principal.oid, principal.upn);
+    owner = await ensureOwner(env.deps, principal.oid, principal.upn);
   } else {
     if (userKey.length === 0 || userKey.length > MAX_USER_KEY) throw errors.invalid("The user id in the URL is malformed.");
     requireAccess(principal, access);
     if (principal.kind === "user") {
       const self = userKey.toLowerCase() === principal.oid.toLowerCase() || userKey.toLowerCase() === principal.upn.toLowerCase();
       if (!self) throw errors.accessDenied("A delegated token may only reach its own user's To Do.");
-      owner = await env.deps.store.users.ensure(principal.oid, principal.upn);
+      owner = await ensureOwner(env.deps, principal.oid, principal.upn);
     } else {
       const found = await env.deps.store.users.find(userKey);
       if (!found) throw errors.notFound(`The user '${userKey}' does not exist.`);
-      owner = found;
+      owner = await ensureOwner(env.deps, found.oid, found.upn);
     }
   }
-  await ensureDefaultList(env.deps, owner.oid);
   return { principal, owner, scope: { base: baseOf(req, env), version: env.version, ownerOid: owner.oid } };
 }
 
