@@ -1,4 +1,5 @@
 // Starting and stopping a Taskdrop server: store, token trust, TLS, HTTP app, janitor.
+import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -20,8 +21,15 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   deps: Deps;
-  tls: TlsMaterial | null;
+  /** The certificate being served now (null over plain HTTP). */
+  readonly tls: TlsMaterial | null;
   sweep(): Promise<number>;
+  /**
+   * Re-checks the certificate: development certificates are renewed when near expiry, the user's
+   * files are read again (so a renewed --tls-cert is picked up). Resolves true when the server
+   * switched to a new certificate; existing connections keep theirs. Also runs twice a day.
+   */
+  refreshTls(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -32,16 +40,24 @@ export async function devSigningKey(config: Config, store: Store): Promise<Signi
   return parseSigningKey(await store.settings.getOrCreate("dev-signing-key", () => candidate));
 }
 
+/** How often a running server re-checks its certificate (renewal happens 30 days before expiry). */
+const TLS_CHECK_MS = 12 * 3_600_000;
+
+async function loadTls(config: Config, now: Date): Promise<TlsMaterial | null> {
+  if (config.tlsCert && config.tlsKey) return loadUserCertificate(config.tlsCert, config.tlsKey);
+  if (config.https) return ensureDevCertificates(join(config.dataDir, "tls"), { now });
+  return null;
+}
+
 export async function startServer(config: Config, opts: { log?: Logger; now?: () => Date } = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config.logLevel);
-  let tls: TlsMaterial | null = null;
-  if (config.tlsCert && config.tlsKey) tls = await loadUserCertificate(config.tlsCert, config.tlsKey);
-  else if (config.https) tls = await ensureDevCertificates(join(config.dataDir, "tls"));
+  const now = opts.now ?? (() => new Date());
+  let tls = await loadTls(config, now());
 
   const store = await openStore(config);
   try {
     const key = config.auth.mode === "dev" ? await devSigningKey(config, store) : undefined;
-    const deps: Deps = { config, store, log, now: opts.now ?? (() => new Date()) };
+    const deps: Deps = { config, store, log, now };
     let listening = `${config.host}:${config.port}`;
     const app = await buildApp({
       deps,
@@ -55,6 +71,23 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
     const url = `${tls ? "https" : "http"}://${listening}`;
     const janitor = startJanitor(deps);
     log.info({ event: "server_started", url, store: store.kind, dataDir: config.dataDir }, "Taskdrop listening");
+
+    const refreshTls = async (): Promise<boolean> => {
+      if (!tls) return false;
+      const next = (await loadTls(config, now()))!;
+      if (next.cert === tls.cert && next.key === tls.key) return false;
+      (app.server as HttpsServer).setSecureContext({ cert: next.cert, key: next.key });
+      tls = next;
+      log.info({ event: "tls_reloaded", renewed: next.renewed }, "serving a new TLS certificate");
+      return true;
+    };
+    // A server that runs for months must not outlive its certificate; a bad file keeps the old one.
+    const tlsTimer = tls
+      ? setInterval(() => {
+          refreshTls().catch((e) => log.warn({ event: "tls_reload_failed", err: e }, `keeping the current TLS certificate: ${(e as Error).message}`));
+        }, TLS_CHECK_MS).unref()
+      : undefined;
+
     let closing: Promise<void> | undefined;
     return {
       url,
@@ -62,10 +95,14 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
       app,
       store,
       deps,
-      tls,
+      get tls() {
+        return tls;
+      },
       sweep: janitor.sweepNow,
+      refreshTls,
       close: () =>
         (closing ??= (async () => {
+          clearInterval(tlsTimer);
           janitor.stop();
           await app.close();
           await store.close();

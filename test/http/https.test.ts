@@ -3,10 +3,12 @@
 // refused by TLS, and bad certificate files stop the real CLI with one clear line.
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import tls from "node:tls";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../../src/config.js";
+import { TlsConfigError } from "../../src/tls/index.js";
 import { startTestServer, tempDir } from "../helpers/server.js";
 import {
   callVia,
@@ -24,6 +26,19 @@ import {
 const UNTRUSTED = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_SIGNATURE_FAILURE)$/;
 
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
+const DAY_MS = 86_400_000;
+
+/** The certificate a server presents now (a new connection, no verification). */
+function servedCertificate(port: number): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", rejectUnauthorized: false }, () => {
+      const raw = socket.getPeerCertificate().raw;
+      socket.destroy();
+      resolve(new X509Certificate(raw));
+    });
+    socket.on("error", reject);
+  });
+}
 const localhost = (url: string) => url.replace("127.0.0.1", "localhost");
 
 // A child process that trusts the CA only through NODE_EXTRA_CA_CERTS, as the README tells users.
@@ -123,6 +138,65 @@ describe("serve --https with the development CA", () => {
       assert.equal(value.text, "hello");
     } finally {
       await agent.close();
+      await s.close();
+    }
+  });
+
+  test("a running server renews its development certificate before expiry, with the same CA", async () => {
+    let clock = Date.now();
+    const s = await startTestServer({ https: true, now: () => new Date(clock) });
+    try {
+      const port = Number(new URL(s.url).port);
+      const caFile = s.running.tls!.caFile!;
+      const caPem = await readFile(caFile, "utf8");
+      const before = await servedCertificate(port);
+      assert.equal(await s.running.refreshTls(), false, "nothing to renew yet");
+      clock += 340 * DAY_MS; // the 365-day certificate now has less than 30 days left
+      assert.equal(await s.running.refreshTls(), true);
+      assert.equal(s.running.tls!.renewed, true);
+      const after = await servedCertificate(port);
+      assert.notEqual(after.fingerprint256, before.fingerprint256, "new connections get the new certificate");
+      assert.ok(after.checkIssued(new X509Certificate(caPem)), "issued by the same CA");
+      assert.ok(Date.parse(after.validTo) > clock + 300 * DAY_MS);
+      assert.equal(await readFile(caFile, "utf8"), caPem, "users' trust set-up survives renewals");
+      assert.equal(await s.running.refreshTls(), false);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a running server picks up replaced --tls-cert/--tls-key files and keeps serving when they are broken", async () => {
+    const a = await makeUserCertificate(await mkdirIn(scratch, "user-a"));
+    const b = await makeUserCertificate(await mkdirIn(scratch, "user-b"));
+    const live = await mkdirIn(scratch, "live");
+    const certFile = join(live, "cert.pem");
+    const keyFile = join(live, "key.pem");
+    await copyFile(a.certFile, certFile);
+    await copyFile(a.keyFile, keyFile);
+    const s = await startTestServer({ tlsCert: certFile, tlsKey: keyFile });
+    try {
+      const port = Number(new URL(s.url).port);
+      const url = `https://localhost:${port}/v1.0/me/todo/lists`;
+      const trustA = trustingAgent(a.caPem);
+      assert.equal((await callVia(fetchVia(trustA), "GET", url)).status, 401);
+      await trustA.close();
+      // A renewal (certbot and friends replace both files).
+      await copyFile(b.certFile, certFile);
+      await copyFile(b.keyFile, keyFile);
+      assert.equal(await s.running.refreshTls(), true);
+      const trustB = trustingAgent(b.caPem);
+      assert.equal((await callVia(fetchVia(trustB), "GET", url)).status, 401, "TLS with the new certificate");
+      await trustB.close();
+      const trustOnlyA = trustingAgent(a.caPem);
+      await assert.rejects(callVia(fetchVia(trustOnlyA), "GET", url), (e) => UNTRUSTED.test(tlsFailureCode(e)));
+      await trustOnlyA.close();
+      // Half-written files: the check fails with a clear error and the server keeps the last good pair.
+      await copyFile(a.keyFile, keyFile);
+      await assert.rejects(s.running.refreshTls(), (e) => e instanceof TlsConfigError && /does not match/.test(e.message));
+      const stillB = trustingAgent(b.caPem);
+      assert.equal((await callVia(fetchVia(stillB), "GET", url)).status, 401);
+      await stillB.close();
+    } finally {
       await s.close();
     }
   });
