@@ -1,9 +1,13 @@
 import { ConfigError, type Config } from "../config.js";
+import { PgStore } from "./postgres/pg-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./types.js";
 
 /** Opens the configured store (migrating it) and returns it ready to serve. */
 export async function openStore(config: Config): Promise<Store> {
-  if (config.store === "postgres") throw new ConfigError("The PostgreSQL store is not available in this build.");
+  if (config.store === "postgres") {
+    if (!config.databaseUrl) throw new ConfigError("--store postgres needs --database-url (or TASKDROP_DATABASE_URL)");
+    return PgStore.open(config.databaseUrl);
+  }
   return SqliteStore.open(config.dataDir);
 }

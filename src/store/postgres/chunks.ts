@@ -1,0 +1,101 @@
+// Bytes of the PostgreSQL store: rows of at most CHUNK_BYTES in blob_chunks, keyed by (blob, off).
+// Writes insert rows as the body streams in (at most two chunks in memory: one being filled, one
+// being inserted); reads fetch a slice at a time as the consumer asks for more.
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import type { Pool, PoolClient } from "pg";
+import { errors } from "../../domain/errors.js";
+
+export const CHUNK_BYTES = 256 * 1024;
+/** Largest piece read per query: what one download holds in memory at a time (plus its hex text). */
+const READ_SLICE = 64 * 1024;
+
+type Queryable = Pool | PoolClient;
+
+const INSERT = "INSERT INTO blob_chunks (blob, off, data) VALUES ($1, $2, $3)";
+
+/**
+ * Streams exactly `length` bytes of `body` into rows starting at `offset`. Runs inside the
+ * caller's transaction (on `c`), so the rows exist only if the caller commits. Rejects when the
+ * body yields more or fewer bytes than `length`.
+ */
+export async function writeChunks(c: PoolClient, blob: string, offset: number, length: number, body: AsyncIterable<Buffer>): Promise<void> {
+  let written = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let nextOff = offset;
+  // One INSERT in flight while the next chunk fills: the socket keeps flowing, memory stays bounded.
+  let inflight: Promise<unknown> | undefined;
+  const send = async (data: Buffer) => {
+    if (inflight) await inflight;
+    const p = c.query(INSERT, [blob, nextOff, data]);
+    p.catch(() => {}); // observed by the next await; avoids an unhandled rejection meanwhile
+    inflight = p;
+    nextOff += data.length;
+  };
+  try {
+    for await (const piece of body) {
+      if (written + piece.length > length) throw errors.invalid(`The body is longer than the ${length} bytes declared.`);
+      written += piece.length;
+      pending.push(piece);
+      pendingBytes += piece.length;
+      while (pendingBytes >= CHUNK_BYTES) {
+        const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        await send(all.subarray(0, CHUNK_BYTES));
+        const rest = all.subarray(CHUNK_BYTES);
+        pending = rest.length > 0 ? [rest] : [];
+        pendingBytes = rest.length;
+      }
+    }
+    if (written !== length) throw errors.invalid(`The body ended after ${written} of the ${length} bytes declared.`);
+    if (pendingBytes > 0) await send(Buffer.concat(pending, pendingBytes));
+  } finally {
+    // Let the last INSERT settle before the caller issues ROLLBACK or the commit step.
+    if (inflight) await inflight.catch(() => {});
+  }
+  if (inflight) await inflight;
+}
+
+/** Inserts a small object whole (it is already in memory). */
+export async function insertChunks(c: PoolClient, blob: string, bytes: Buffer): Promise<void> {
+  for (let off = 0; off < bytes.length; off += CHUNK_BYTES) {
+    await c.query(INSERT, [blob, off, bytes.subarray(off, off + CHUNK_BYTES)]);
+  }
+}
+
+/**
+ * The bytes [start, end] (inclusive) of a blob, in slices of at most `slice` bytes, one query
+ * each: the slice at `pos` of the row holding `pos`. Rows are stored uncompressed out of line
+ * (STORAGE EXTERNAL), so PostgreSQL fetches only the part of a row a slice needs. Throws when no
+ * row holds `pos`: the object was deleted while being read.
+ *
+ * Text result format (bytea as hex, parsed by pg into a Buffer): pg's `binary: true` mode decodes
+ * every field as UTF-8 text first, which corrupts arbitrary bytes.
+ */
+export async function* chunksOf(q: Queryable, blob: string, start: number, end: number, slice = READ_SLICE): AsyncGenerator<Buffer> {
+  let pos = start;
+  while (pos <= end) {
+    const want = Math.min(slice, end - pos + 1);
+    const { rows } = await q.query<{ data: Buffer }>(
+      `SELECT substring(data FROM ($2::bigint - off + 1)::int FOR $3::int) AS data
+       FROM blob_chunks WHERE blob = $1 AND off <= $2 ORDER BY off DESC LIMIT 1`,
+      [blob, pos, want],
+    );
+    const piece = rows[0]?.data;
+    if (!piece || piece.length === 0) throw errors.notFound(`The attachment's bytes at offset ${pos} are gone (deleted while being read).`);
+    pos += piece.length;
+    yield piece;
+  }
+}
+
+/** A byte stream that reads rows only as fast as its consumer drains them. */
+export function readStream(q: Queryable, blob: string, start: number, end: number): Readable {
+  return Readable.from(chunksOf(q, blob, start, end), { objectMode: false, highWaterMark: READ_SLICE });
+}
+
+/** Hex SHA-256 of the first `length` bytes (inside the caller's transaction, so it sees its own rows). */
+export async function sha256Of(c: PoolClient, blob: string, length: number): Promise<string> {
+  const h = createHash("sha256");
+  for await (const piece of chunksOf(c, blob, 0, length - 1, CHUNK_BYTES)) h.update(piece);
+  return h.digest("hex");
+}

@@ -1,0 +1,131 @@
+// Numbered schema steps for the PostgreSQL store. Each runs in its own transaction together with
+// the row recording it in taskdrop_migrations, under an advisory lock, so instances starting at
+// the same moment apply each step exactly once. Never edit a released step: append a new one.
+import type { PoolClient } from "pg";
+
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE users (
+    oid TEXT PRIMARY KEY,
+    upn TEXT NOT NULL,
+    upn_lower TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  -- Timestamps stay ISO-8601 text (as in the embedded store) so they round-trip exactly.
+  CREATE TABLE lists (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    wellknown TEXT NOT NULL,
+    is_owner BOOLEAN NOT NULL,
+    is_shared BOOLEAN NOT NULL,
+    created_at TEXT NOT NULL,
+    change_key TEXT NOT NULL
+  );
+  CREATE INDEX lists_owner ON lists (owner, seq);
+  CREATE UNIQUE INDEX lists_one_default ON lists (owner) WHERE wellknown = 'defaultList';
+  CREATE TABLE tasks (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    list_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_modified_at TEXT NOT NULL,
+    change_key TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    attachment_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX tasks_list ON tasks (list_id, seq);
+  CREATE TABLE attachments (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    blob UUID NOT NULL,
+    created_at TEXT NOT NULL,
+    last_modified_at TEXT NOT NULL
+  );
+  CREATE INDEX attachments_task ON attachments (task_id, seq);
+  CREATE INDEX attachments_list ON attachments (list_id);
+  CREATE TABLE sessions (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    committed BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL CHECK (status IN ('open', 'completed')),
+    attachment_id TEXT,
+    last_start BIGINT,
+    last_end BIGINT,
+    last_sha256 TEXT,
+    blob UUID NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    CHECK (committed >= 0 AND committed <= size),
+    CHECK ((status = 'completed') = (attachment_id IS NOT NULL))
+  );
+  CREATE INDEX sessions_task ON sessions (task_id, seq);
+  CREATE INDEX sessions_list ON sessions (list_id);
+  CREATE INDEX sessions_owner_open ON sessions (owner, status);
+  CREATE INDEX sessions_expiry ON sessions (expires_at);
+  CREATE INDEX sessions_attachment ON sessions (attachment_id);
+  -- Bytes: a session's (later its attachment's) object as rows of at most 256 KiB, keyed by the
+  -- offset of their first byte. EXTERNAL: stored out of line uncompressed, since uploads are
+  -- mostly already-compressed media and compressing them would only cost CPU.
+  CREATE TABLE blob_chunks (
+    blob UUID NOT NULL,
+    off BIGINT NOT NULL,
+    data BYTEA NOT NULL,
+    PRIMARY KEY (blob, off)
+  );
+  ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+  `,
+];
+
+/** Thrown when the database was migrated by a newer Taskdrop than this one. */
+export class SchemaTooNewError extends Error {
+  readonly userFacing = true;
+}
+
+/**
+ * Applies the pending steps. The advisory lock is keyed by the current schema, so deployments
+ * (or test schemas) sharing one database do not wait for each other.
+ */
+export async function migrate(c: PoolClient): Promise<void> {
+  const key = "hashtextextended('taskdrop:migrate:' || current_schema(), 0)";
+  await c.query(`SELECT pg_advisory_lock(${key})`);
+  try {
+    await c.query("CREATE TABLE IF NOT EXISTS taskdrop_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    const { rows } = await c.query<{ v: number | null }>("SELECT max(version) AS v FROM taskdrop_migrations");
+    const current = rows[0]?.v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new SchemaTooNewError(
+        `The database schema is at version ${current}, newer than this Taskdrop understands (${MIGRATIONS.length}); upgrade Taskdrop.`,
+      );
+    }
+    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+      await c.query("BEGIN");
+      try {
+        await c.query(MIGRATIONS[v - 1]!);
+        await c.query("INSERT INTO taskdrop_migrations (version) VALUES ($1)", [v]);
+        await c.query("COMMIT");
+      } catch (e) {
+        await c.query("ROLLBACK");
+        throw e;
+      }
+    }
+  } finally {
+    await c.query(`SELECT pg_advisory_unlock(${key})`);
+  }
+}

@@ -1,0 +1,509 @@
+// The scale-out store: records and bytes in PostgreSQL, so server instances keep no state of their
+// own and any instance can take the next range of any session.
+//
+// Concurrency, in short:
+// - A session lease is a session-level advisory lock taken on a connection that stays checked out
+//   for the lease; the range's transaction runs on that same connection. If the holder dies, its
+//   connection drops and PostgreSQL releases the lock and rolls the transaction back together.
+// - A range's chunk rows and its offset commit in one transaction: all or nothing.
+// - Row locks are taken in one order everywhere (list, then task, then session/attachment), and
+//   are never held while a body streams, so deletions and cancels are never stuck behind an upload.
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import pg from "pg";
+import { errors, isGraphError } from "../../domain/errors.js";
+import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
+import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
+import { insertChunks, readStream, sha256Of, writeChunks } from "./chunks.js";
+import { migrate } from "./migrations.js";
+
+type Row = Record<string, unknown>;
+type Client = pg.PoolClient;
+
+/** Connections per instance: general queries, and one per PUT in flight (the lease). */
+const POOL_MAX = 8;
+const LEASE_POOL_MAX = 24;
+
+/** Advisory-lock keys, namespaced by schema so deployments sharing one database never collide. */
+const SESSION_KEY = "hashtextextended('taskdrop:session:' || current_schema() || ':' || $1, 0)";
+const OWNER_KEY = "hashtextextended('taskdrop:owner:' || current_schema() || ':' || $1, 0)";
+
+const num = (v: unknown): number => Number(v);
+
+const listFrom = (r: Row): TaskList => ({
+  id: r.id as string,
+  ownerOid: r.owner as string,
+  displayName: r.display_name as string,
+  wellknownListName: r.wellknown as TaskList["wellknownListName"],
+  isOwner: r.is_owner as boolean,
+  isShared: r.is_shared as boolean,
+  createdAt: r.created_at as string,
+  changeKey: r.change_key as string,
+});
+
+const taskFrom = (r: Row): Task => ({
+  id: r.id as string,
+  listId: r.list_id as string,
+  ownerOid: r.owner as string,
+  createdAt: r.created_at as string,
+  lastModifiedAt: r.last_modified_at as string,
+  changeKey: r.change_key as string,
+  doc: JSON.parse(r.doc as string),
+  attachmentCount: num(r.attachment_count),
+});
+
+const attachmentFrom = (r: Row): Attachment => ({
+  id: r.id as string,
+  ownerOid: r.owner as string,
+  listId: r.list_id as string,
+  taskId: r.task_id as string,
+  name: r.name as string,
+  contentType: r.content_type as string,
+  size: num(r.size),
+  sha256: r.sha256 as string,
+  createdAt: r.created_at as string,
+  lastModifiedAt: r.last_modified_at as string,
+});
+
+const sessionFrom = (r: Row): UploadSession => {
+  const common = {
+    id: r.id as string,
+    ownerOid: r.owner as string,
+    listId: r.list_id as string,
+    taskId: r.task_id as string,
+    name: r.name as string,
+    contentType: r.content_type as string,
+    size: num(r.size),
+    committed: num(r.committed),
+    createdAt: r.created_at as string,
+    expiresAt: r.expires_at as string,
+    lastRange: r.last_start === null ? null : { start: num(r.last_start), end: num(r.last_end), sha256: r.last_sha256 as string },
+  };
+  return r.status === "completed" ? { ...common, status: "completed", attachmentId: r.attachment_id as string } : { ...common, status: "open" };
+};
+
+/** Deadlocks and serialization failures: the transaction changed nothing and may simply run again. */
+const retryable = (e: unknown) => ["40001", "40P01"].includes((e as { code?: string }).code ?? "");
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable database URL)";
+  }
+}
+
+export class PgStore implements Store {
+  readonly kind = "postgres" as const;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly leasePool: pg.Pool,
+  ) {}
+
+  /** Connects, applies pending migrations (safe when several instances start at once). */
+  static async open(databaseUrl: string): Promise<PgStore> {
+    const make = (max: number, connectionTimeoutMillis: number) => {
+      const pool = new pg.Pool({
+        connectionString: databaseUrl,
+        application_name: "taskdrop",
+        max,
+        connectionTimeoutMillis,
+        idleTimeoutMillis: 30_000,
+        keepAlive: true,
+      });
+      // A connection that breaks while idle or between a lease's queries must not crash the
+      // process; the pool drops idle ones, and the query in progress (if any) rejects on its own.
+      pool.on("error", () => {});
+      pool.on("connect", (c) => c.on("error", () => {}));
+      return pool;
+    };
+    const pool = make(POOL_MAX, 10_000);
+    const leasePool = make(LEASE_POOL_MAX, 5_000);
+    try {
+      let c: Client;
+      try {
+        c = await pool.connect();
+      } catch (e) {
+        throw Object.assign(new Error(`Cannot connect to PostgreSQL at ${redact(databaseUrl)}: ${(e as Error).message}`), { userFacing: true });
+      }
+      let broken = false;
+      try {
+        await migrate(c);
+      } catch (e) {
+        broken = true;
+        throw e;
+      } finally {
+        c.release(broken);
+      }
+      return new PgStore(pool, leasePool);
+    } catch (e) {
+      await Promise.allSettled([pool.end(), leasePool.end()]);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.pool.end(), this.leasePool.end()]);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("store closed");
+    await this.pool.query("SELECT 1");
+  }
+
+  /** Runs `fn` in a transaction on a pooled connection; retried when PostgreSQL reports a deadlock. */
+  private async tx<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.pool.connect();
+      let broken = false;
+      try {
+        await c.query("BEGIN");
+        const out = await fn(c);
+        await c.query("COMMIT");
+        return out;
+      } catch (e) {
+        await c.query("ROLLBACK").catch(() => {
+          broken = true;
+        });
+        if (retryable(e) && attempt < 4) continue;
+        throw e;
+      } finally {
+        c.release(broken);
+      }
+    }
+  }
+
+  private async one(sql: string, values: unknown[]): Promise<Row | undefined> {
+    return (await this.pool.query(sql, values)).rows[0] as Row | undefined;
+  }
+
+  settings = {
+    getOrCreate: async (key: string, make: () => string): Promise<string> => {
+      const existing = await this.one("SELECT value FROM settings WHERE key = $1", [key]);
+      if (existing) return existing.value as string;
+      await this.pool.query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [key, make()]);
+      return (await this.one("SELECT value FROM settings WHERE key = $1", [key]))!.value as string;
+    },
+  };
+
+  users = {
+    ensure: async (oid: string, upn: string): Promise<User> => {
+      // Read first: this runs on every request, and an upsert would write a row version each time.
+      const found = await this.one("SELECT upn, created_at FROM users WHERE oid = $1", [oid]);
+      if (found && found.upn === upn) return { oid, upn, createdAt: found.created_at as string };
+      await this.pool.query(
+        `INSERT INTO users (oid, upn, upn_lower, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (oid) DO UPDATE SET upn = excluded.upn, upn_lower = excluded.upn_lower`,
+        [oid, upn, upn.toLowerCase(), new Date().toISOString()],
+      );
+      const r = (await this.one("SELECT upn, created_at FROM users WHERE oid = $1", [oid]))!;
+      return { oid, upn: r.upn as string, createdAt: r.created_at as string };
+    },
+    find: async (idOrUpn: string): Promise<User | undefined> => {
+      const r = await this.one("SELECT * FROM users WHERE oid = $1 OR upn_lower = $2 ORDER BY (oid = $1) DESC LIMIT 1", [
+        idOrUpn,
+        idOrUpn.toLowerCase(),
+      ]);
+      return r ? { oid: r.oid as string, upn: r.upn as string, createdAt: r.created_at as string } : undefined;
+    },
+  };
+
+  lists = {
+    all: async (owner: string): Promise<TaskList[]> =>
+      (await this.pool.query("SELECT * FROM lists WHERE owner = $1 ORDER BY seq", [owner])).rows.map(listFrom),
+    get: async (owner: string, id: string): Promise<TaskList | undefined> => {
+      const r = await this.one("SELECT * FROM lists WHERE owner = $1 AND id = $2", [owner, id]);
+      return r ? listFrom(r) : undefined;
+    },
+    ensureDefault: async (owner: string, make: () => TaskList): Promise<void> => {
+      if (await this.one("SELECT 1 FROM lists WHERE owner = $1 AND wellknown = 'defaultList'", [owner])) return;
+      // Two instances may race here; the partial unique index lets exactly one insert win.
+      await this.insertList(this.pool, make(), "ON CONFLICT (owner) WHERE wellknown = 'defaultList' DO NOTHING");
+    },
+    create: async (list: TaskList): Promise<void> => {
+      await this.insertList(this.pool, list);
+    },
+    update: async (owner: string, id: string, change: (l: TaskList) => TaskList): Promise<TaskList | undefined> =>
+      this.tx(async (c) => {
+        const r = (await c.query("SELECT * FROM lists WHERE owner = $1 AND id = $2 FOR UPDATE", [owner, id])).rows[0];
+        if (!r) return undefined;
+        const next = change(listFrom(r));
+        await c.query("UPDATE lists SET display_name = $1, change_key = $2 WHERE id = $3", [next.displayName, next.changeKey, id]);
+        return next;
+      }),
+    delete: async (owner: string, id: string, guard: (l: TaskList) => void): Promise<boolean> =>
+      this.tx(async (c) => {
+        const r = (await c.query("SELECT * FROM lists WHERE owner = $1 AND id = $2 FOR UPDATE", [owner, id])).rows[0];
+        if (!r) return false;
+        guard(listFrom(r));
+        await c.query("SELECT 1 FROM tasks WHERE list_id = $1 ORDER BY id FOR UPDATE", [id]);
+        const blobs = await this.blobsWhere(c, "list_id", id);
+        await c.query("DELETE FROM sessions WHERE list_id = $1", [id]);
+        await c.query("DELETE FROM attachments WHERE list_id = $1", [id]);
+        await c.query("DELETE FROM tasks WHERE list_id = $1", [id]);
+        await c.query("DELETE FROM lists WHERE id = $1", [id]);
+        await this.freeBlobs(c, blobs);
+        return true;
+      }),
+  };
+
+  private async insertList(q: pg.Pool | Client, l: TaskList, onConflict = ""): Promise<void> {
+    await q.query(
+      `INSERT INTO lists (id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ${onConflict}`,
+      [l.id, l.ownerOid, l.displayName, l.wellknownListName, l.isOwner, l.isShared, l.createdAt, l.changeKey],
+    );
+  }
+
+  /** Blob keys of the attachments and sessions whose `column` equals `value`. */
+  private async blobsWhere(c: Client, column: "list_id" | "task_id", value: string): Promise<string[]> {
+    const { rows } = await c.query(
+      `SELECT blob FROM attachments WHERE ${column} = $1 UNION SELECT blob FROM sessions WHERE ${column} = $1`,
+      [value],
+    );
+    return rows.map((r) => r.blob as string);
+  }
+
+  /** Deletes bytes in the same transaction as the records naming them: no orphans, no sweep needed. */
+  private async freeBlobs(c: Client, blobs: string[]): Promise<void> {
+    if (blobs.length > 0) await c.query("DELETE FROM blob_chunks WHERE blob = ANY($1::uuid[])", [blobs]);
+  }
+
+  tasks = {
+    all: async (owner: string, listId: string): Promise<Task[]> =>
+      (await this.pool.query("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 ORDER BY seq", [owner, listId])).rows.map(taskFrom),
+    get: async (owner: string, listId: string, id: string): Promise<Task | undefined> => {
+      const r = await this.one("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 AND id = $3", [owner, listId, id]);
+      return r ? taskFrom(r) : undefined;
+    },
+    create: async (t: Task): Promise<void> => {
+      await this.pool.query(
+        `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0)`,
+        [t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc)],
+      );
+    },
+    update: async (owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined> =>
+      this.tx(async (c) => {
+        const r = (await c.query("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 AND id = $3 FOR UPDATE", [owner, listId, id])).rows[0];
+        if (!r) return undefined;
+        const next = change(taskFrom(r));
+        await c.query("UPDATE tasks SET doc = $1, last_modified_at = $2, change_key = $3 WHERE id = $4", [
+          JSON.stringify(next.doc),
+          next.lastModifiedAt,
+          next.changeKey,
+          id,
+        ]);
+        return next;
+      }),
+    delete: async (owner: string, listId: string, id: string, guard: (t: Task) => void): Promise<boolean> =>
+      this.tx(async (c) => {
+        const r = (await c.query("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 AND id = $3 FOR UPDATE", [owner, listId, id])).rows[0];
+        if (!r) return false;
+        guard(taskFrom(r));
+        const blobs = await this.blobsWhere(c, "task_id", id);
+        await c.query("DELETE FROM sessions WHERE task_id = $1", [id]);
+        await c.query("DELETE FROM attachments WHERE task_id = $1", [id]);
+        await c.query("DELETE FROM tasks WHERE id = $1", [id]);
+        await this.freeBlobs(c, blobs);
+        return true;
+      }),
+  };
+
+  attachments = {
+    all: async (owner: string, taskId: string): Promise<Attachment[]> =>
+      (await this.pool.query("SELECT * FROM attachments WHERE owner = $1 AND task_id = $2 ORDER BY seq", [owner, taskId])).rows.map(
+        attachmentFrom,
+      ),
+    get: async (owner: string, taskId: string, id: string): Promise<Attachment | undefined> => {
+      const r = await this.one("SELECT * FROM attachments WHERE owner = $1 AND task_id = $2 AND id = $3", [owner, taskId, id]);
+      return r ? attachmentFrom(r) : undefined;
+    },
+    createWithBytes: async (att: Attachment, bytes: Buffer): Promise<void> =>
+      this.tx(async (c) => {
+        const blob = randomUUID();
+        await this.lockTask(c, att);
+        await insertChunks(c, blob, bytes);
+        await this.insertAttachment(c, att, blob);
+      }),
+    read: async (att: Attachment, range?: { start: number; end: number }): Promise<Readable> => {
+      const r = await this.one("SELECT blob, size FROM attachments WHERE id = $1", [att.id]);
+      if (!r) throw errors.notFound();
+      return readStream(this.pool, r.blob as string, range?.start ?? 0, range?.end ?? num(r.size) - 1);
+    },
+    delete: async (owner: string, taskId: string, id: string): Promise<boolean> =>
+      this.tx(async (c) => {
+        await c.query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE", [taskId]);
+        const r = (await c.query("DELETE FROM attachments WHERE owner = $1 AND task_id = $2 AND id = $3 RETURNING blob", [owner, taskId, id]))
+          .rows[0];
+        if (!r) return false;
+        // A completed session pointing at this attachment must not hand out its Location any more.
+        await c.query("DELETE FROM sessions WHERE attachment_id = $1", [id]);
+        await c.query("UPDATE tasks SET attachment_count = attachment_count - 1 WHERE id = $1", [taskId]);
+        await this.freeBlobs(c, [r.blob as string]);
+        return true;
+      }),
+  };
+
+  /** Locks the attachment's task (first in the lock order) and checks it exists for that owner. */
+  private async lockTask(c: Client, att: Attachment): Promise<void> {
+    const { rowCount } = await c.query("SELECT 1 FROM tasks WHERE id = $1 AND owner = $2 FOR UPDATE", [att.taskId, att.ownerOid]);
+    if (!rowCount) throw errors.notFound();
+  }
+
+  /** Inserts the record and bumps the task's count (and with it `hasAttachments`); the task is locked. */
+  private async insertAttachment(c: Client, att: Attachment, blob: string): Promise<void> {
+    await c.query(
+      `INSERT INTO attachments (id, owner, list_id, task_id, name, content_type, size, sha256, blob, created_at, last_modified_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [att.id, att.ownerOid, att.listId, att.taskId, att.name, att.contentType, att.size, att.sha256, blob, att.createdAt, att.lastModifiedAt],
+    );
+    await c.query("UPDATE tasks SET attachment_count = attachment_count + 1 WHERE id = $1", [att.taskId]);
+  }
+
+  sessions = {
+    create: async (s: UploadSession, maxOpen: number): Promise<void> =>
+      this.tx(async (c) => {
+        // Serialises one owner's creations across instances, so the cap cannot be overshot by a race.
+        await c.query(`SELECT pg_advisory_xact_lock(${OWNER_KEY})`, [s.ownerOid]);
+        const { rows } = await c.query("SELECT count(*) AS n FROM sessions WHERE owner = $1 AND status = 'open'", [s.ownerOid]);
+        if (num(rows[0].n) >= maxOpen) throw errors.tooManySessions(maxOpen);
+        await c.query(
+          `INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 'open', $8, $9, $10)`,
+          [s.id, s.ownerOid, s.listId, s.taskId, s.name, s.contentType, s.size, randomUUID(), s.createdAt, s.expiresAt],
+        );
+      }),
+    get: async (id: string): Promise<UploadSession | undefined> => {
+      const r = await this.one("SELECT * FROM sessions WHERE id = $1", [id]);
+      return r ? sessionFrom(r) : undefined;
+    },
+    forTask: async (owner: string, taskId: string): Promise<UploadSession[]> =>
+      (await this.pool.query("SELECT * FROM sessions WHERE owner = $1 AND task_id = $2 ORDER BY seq", [owner, taskId])).rows.map(sessionFrom),
+    delete: async (id: string): Promise<boolean> =>
+      this.tx(async (c) => {
+        // FOR UPDATE waits for a range committing right now, then sees whether it completed the session.
+        const r = (await c.query("SELECT blob, status FROM sessions WHERE id = $1 FOR UPDATE", [id])).rows[0];
+        if (!r) return false;
+        await c.query("DELETE FROM sessions WHERE id = $1", [id]);
+        if (r.status === "open") await this.freeBlobs(c, [r.blob as string]);
+        return true;
+      }),
+    lease: async (id: string): Promise<SessionLease | null> => this.lease(id),
+    sweepExpired: async (cutoff: Date): Promise<number> => {
+      const { rows } = await this.pool.query("SELECT id FROM sessions WHERE expires_at < $1", [cutoff.toISOString()]);
+      let n = 0;
+      for (const { id } of rows) {
+        n += await this.tx(async (c) => {
+          // A session someone is writing right now is left for the next sweep (its write then fails).
+          const locked = (await c.query(`SELECT pg_try_advisory_xact_lock(${SESSION_KEY}) AS ok`, [id])).rows[0].ok as boolean;
+          if (!locked) return 0;
+          const r = (await c.query("SELECT blob, status FROM sessions WHERE id = $1 AND expires_at < $2 FOR UPDATE", [id, cutoff.toISOString()]))
+            .rows[0];
+          if (!r) return 0;
+          await c.query("DELETE FROM sessions WHERE id = $1", [id]);
+          if (r.status === "open") await this.freeBlobs(c, [r.blob as string]);
+          return 1;
+        });
+      }
+      return n;
+    },
+  };
+
+  private async lease(id: string): Promise<SessionLease | null> {
+    if (this.closed) throw errors.unavailable();
+    let c: Client;
+    try {
+      c = await this.leasePool.connect();
+    } catch {
+      throw errors.unavailable("Every database connection for uploads is busy; retry shortly.");
+    }
+    let ok: boolean;
+    try {
+      ok = (await c.query(`SELECT pg_try_advisory_lock(${SESSION_KEY}) AS ok`, [id])).rows[0].ok as boolean;
+    } catch (e) {
+      c.release(true);
+      throw e;
+    }
+    if (!ok) {
+      c.release();
+      return null;
+    }
+    let released = false;
+    return {
+      writeRange: async (args) => {
+        if (released) throw new Error("writeRange after release");
+        return this.writeRange(c, id, args);
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        // A pooled connection must never keep the lock (advisory locks are re-entrant per
+        // connection): when the unlock is not confirmed, the connection is closed instead.
+        let unlocked = false;
+        try {
+          unlocked = (await c.query(`SELECT pg_advisory_unlock(${SESSION_KEY}) AS ok`, [id])).rows[0].ok === true;
+        } catch {
+          /* connection gone: the lock went with it */
+        }
+        c.release(!unlocked);
+      },
+    };
+  }
+
+  private async writeRange(c: Client, id: string, args: WriteRangeArgs): Promise<UploadSession> {
+    await c.query("BEGIN");
+    try {
+      const before = (await c.query("SELECT * FROM sessions WHERE id = $1", [id])).rows[0];
+      if (!before || before.status !== "open") throw errors.notFound();
+      if (num(before.committed) !== args.offset) throw errors.invalidRange(`The next expected offset is ${num(before.committed)}.`);
+      const blob = before.blob as string;
+      await writeChunks(c, blob, args.offset, args.length, args.body);
+      const objectSha256 = args.final ? await sha256Of(c, blob, args.offset + args.length) : null;
+      // Lock order: task before session (as deletions take them).
+      if (args.final) await c.query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE", [before.task_id]);
+      const now = (await c.query("SELECT * FROM sessions WHERE id = $1 FOR UPDATE", [id])).rows[0];
+      // Deleted (cancel, task or list deletion) or swept while the bytes streamed in.
+      if (!now || now.status !== "open" || num(now.committed) !== args.offset) throw errors.notFound();
+      const plan = args.plan(objectSha256);
+      const committed = args.offset + args.length;
+      let after: Row;
+      if (plan.attachment) {
+        await this.lockTask(c, plan.attachment);
+        await this.insertAttachment(c, plan.attachment, blob);
+        after = (
+          await c.query(
+            `UPDATE sessions SET committed = $1, status = 'completed', attachment_id = $2, last_start = $3, last_end = $4, last_sha256 = $5
+             WHERE id = $6 RETURNING *`,
+            [committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, plan.lastRange.sha256, id],
+          )
+        ).rows[0];
+      } else {
+        after = (
+          await c.query("UPDATE sessions SET committed = $1, last_start = $2, last_end = $3, last_sha256 = $4 WHERE id = $5 RETURNING *", [
+            committed,
+            plan.lastRange.start,
+            plan.lastRange.end,
+            plan.lastRange.sha256,
+            id,
+          ])
+        ).rows[0];
+      }
+      // With synchronous_commit on (PostgreSQL's default) COMMIT returns once the WAL is flushed.
+      await c.query("COMMIT");
+      return sessionFrom(after);
+    } catch (e) {
+      // On a broken connection ROLLBACK fails too; release() then discards the connection.
+      await c.query("ROLLBACK").catch(() => {});
+      if (!isGraphError(e) && retryable(e)) throw errors.conflict();
+      throw e;
+    }
+  }
+}
