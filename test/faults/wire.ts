@@ -56,6 +56,11 @@ export class RawConn {
     for (const f of w) f();
   }
 
+  /** True once any bytes of an answer arrived. */
+  get answered(): boolean {
+    return this.buf.length > 0;
+  }
+
   get isClosed(): boolean {
     return this.socket.destroyed || this.socket.closed;
   }
