@@ -423,7 +423,8 @@ export class PgStore implements Store {
     try {
       c = await this.leasePool.connect();
     } catch {
-      throw errors.unavailable("Every database connection for uploads is busy; retry shortly.");
+      // Either every upload connection is in use (the pool's wait timed out) or the database is down.
+      throw errors.unavailable("No database connection for the upload is available right now; retry shortly.");
     }
     let ok: boolean;
     try {
