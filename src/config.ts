@@ -110,6 +110,15 @@ function url(name: string, v: string): string {
   return v;
 }
 
+/** --public-url is glued in front of every emitted path: scheme, host, optional port and path only. */
+function publicBaseUrl(v: string): string {
+  const u = new URL(url("--public-url", v));
+  if (u.search || u.hash || u.username || u.password || v.includes("?") || v.includes("#")) {
+    throw new ConfigError(`--public-url must be a plain base URL (no query, fragment or credentials), got "${v}"`);
+  }
+  return `${u.origin}${u.pathname}`.replace(/\/+$/, "");
+}
+
 export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const get = (n: OptionName) => pick(n, flags, env);
   const https = bool("--https", get("https"));
@@ -121,7 +130,7 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
   const tlsKey = get("tlsKey") || undefined;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError("--tls-cert and --tls-key go together");
   const publicUrlRaw = get("publicUrl");
-  const publicUrl = publicUrlRaw ? url("--public-url", publicUrlRaw).replace(/\/+$/, "") : undefined;
+  const publicUrl = publicUrlRaw ? publicBaseUrl(publicUrlRaw) : undefined;
   const casing = get("sessionCasing");
   if (casing !== "pascal" && casing !== "camel") throw new ConfigError(`--session-casing must be pascal or camel, got "${casing}"`);
   const origins = get("corsOrigins").trim();

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { startServer } from "../server.js";
 import { addServerOptions, configFrom, fail } from "./common.js";
@@ -14,7 +15,16 @@ export function registerServe(program: Command): void {
       if (server.tls?.caFile) {
         lines.push(`Development CA: ${server.tls.caFile}`, `Trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.caFile}`);
       }
-      if (config.auth.mode === "dev") lines.push(`Get a token with: taskdrop token --user alice${config.dataDir !== process.cwd() + "/data" ? ` --data-dir ${config.dataDir}` : ""}`);
+      if (config.auth.mode === "dev") {
+        // The token command must find the same signing key: the data directory, or the database.
+        const where =
+          config.store === "postgres"
+            ? " --store postgres --database-url <the same URL>"
+            : config.dataDir !== resolve("data")
+              ? ` --data-dir ${config.dataDir}`
+              : "";
+        lines.push(`Get a token with: taskdrop token --user alice${where}`);
+      }
       process.stderr.write(lines.join("\n") + "\n");
       let stopping = false;
       const stop = (signal: string) => {
