@@ -5,7 +5,7 @@ import { STATUS_CODES, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { TokenVerifier } from "../auth/verifier.js";
 import { errors } from "../domain/errors.js";
 import type { Deps } from "../services/deps.js";
@@ -101,6 +101,13 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true },
     clientErrorHandler: onClientError,
+    // Bad percent-encoding or an over-long path segment, caught by the router before any hook runs.
+    frameworkErrors: (e: { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const given = req.headers["client-request-id"];
+      req.clientRequestId = typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+      reply.header("request-id", req.id).header("client-request-id", req.clientRequestId);
+      return sendError(reply, e.code === "FST_ERR_MAX_PARAM_LENGTH" ? errors.malformedId() : toGraphError(e));
+    },
   } as never) as unknown as FastifyInstance;
 
   app.server.headersTimeout = config.headersTimeoutMs;
