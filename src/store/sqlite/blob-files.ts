@@ -7,9 +7,16 @@ import { createHash, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { errors } from "../../domain/errors.js";
 
+const RECENT_MS = 60_000;
+
 export class BlobFiles {
   readonly root: string;
   private readonly madeDirs = new Set<string>();
+  /**
+   * Keys this process wrote in the last RECENT_MS. A file is written before the record that names
+   * it is committed, so the orphan sweep must not see such a file even with a janitor grace of 0.
+   */
+  private readonly recent = new Map<string, number>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, "blobs");
@@ -39,6 +46,7 @@ export class BlobFiles {
    * and overwritten by the next attempt).
    */
   async writeAt(key: string, offset: number, length: number, body: AsyncIterable<Buffer>): Promise<void> {
+    this.recent.set(key, Date.now());
     const dir = await this.dirFor(key);
     // Create without truncating, then write at positions (O_APPEND would ignore them). Only a
     // first range creates the file: one missing later was deleted with its session, and must not
@@ -59,6 +67,7 @@ export class BlobFiles {
       await fh.datasync();
     } finally {
       await fh.close();
+      this.recent.set(key, Date.now());
     }
     if (offset === 0) await syncDir(dir);
   }
@@ -101,8 +110,10 @@ export class BlobFiles {
     await rm(this.path(key), { force: true });
   }
 
-  /** Every blob key on disk with its last modification time. */
+  /** Every blob key on disk with its last modification time, except those this process wrote lately. */
   async *list(): AsyncGenerator<{ key: string; mtimeMs: number }> {
+    const now = Date.now();
+    for (const [k, at] of this.recent) if (now - at > RECENT_MS) this.recent.delete(k);
     let shards: string[];
     try {
       shards = await readdir(this.root);
@@ -117,6 +128,7 @@ export class BlobFiles {
         continue;
       }
       for (const name of names) {
+        if (this.recent.has(name)) continue;
         try {
           const s = await stat(join(this.root, shard, name));
           yield { key: name, mtimeMs: s.mtimeMs };
