@@ -123,6 +123,17 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     req.log.info({ event: "request", method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });
 
+  // close() drops only the connections idle at that instant. A streamed response (a $value) can be
+  // complete for its client while the server has not yet finished it; its keep-alive connection then
+  // held close() for the whole keep-alive timeout (65 s). Drop each one as soon as it goes idle.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onResponse", async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+  });
+
   await app.register(cors, {
     origin: config.corsOrigins === true ? true : config.corsOrigins,
     methods: ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
