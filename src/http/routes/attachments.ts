@@ -9,6 +9,7 @@ import { resolveCaller, type RouteEnv } from "../caller.js";
 import { ODATA_JSON, jsonBody, sendCollection, sendEntity, sendJson } from "../reply.js";
 import { ATTACHMENT_SHAPE, attachmentLocation, attachmentView, attachmentsContext, uploadUrl } from "../views.js";
 import { graphTimestamp } from "../../domain/time.js";
+import { SMALL_FILE_LIMIT, describeBytes } from "../../domain/limits.js";
 
 type TaskParams = { listId: string; taskId: string };
 type AttParams = TaskParams & { attachmentId: string };
@@ -83,7 +84,21 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
     return sendCollection(req, reply, c.scope.base, attachmentsContext(c.scope, listId, taskId), all, ATTACHMENT_SHAPE, attachmentView);
   });
 
-  app.post<{ Params: TaskParams }>(base, async (req, reply) => {
+  app.post<{ Params: TaskParams }>(base, {
+    // A body over what the app reads at all still deserves a 413 that says this route's limit.
+    errorHandler: (e, req) => {
+      if ((e as { code?: string }).code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        // The parser may have stopped part-way (a chunked body); discard the rest (as Node does for an unread body) so the
+        // client can finish sending, read the 413 and reuse the connection, rather than hang on it.
+        req.raw.resume();
+        throw errors.tooLarge(
+          `The request body is too large: contentBytes must decode to less than ${describeBytes(SMALL_FILE_LIMIT)}. ` +
+            `Use attachments/createUploadSession for larger files.`,
+        );
+      }
+      throw e;
+    },
+  }, async (req, reply) => {
     const c = await resolveCaller(req, env, "write");
     const { listId, taskId } = ids(req.params);
     const a = await attachments.createSmallAttachment(d, c.owner.oid, listId, taskId, jsonBody(req));
