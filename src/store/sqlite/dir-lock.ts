@@ -1,6 +1,12 @@
 // One server process per data directory: two writers to one SQLite file and one set of staged
 // bytes would break the single-writer guarantee, which the embedded store enforces in memory.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+//
+// The lock is an exclusive SQLite lock on `taskdrop.lock` (a POSIX record lock underneath), held
+// for the life of the process. The operating system drops it when the process dies, even by
+// SIGKILL, so a crash never leaves a stale lock, a reused pid never looks like a holder, and two
+// processes starting at once cannot both win. `taskdrop.pid` only says who holds it, for people.
+import Database from "better-sqlite3";
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface DirLock {
@@ -9,43 +15,44 @@ export interface DirLock {
 
 export class DataDirInUseError extends Error {}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export function acquireDirLock(dataDir: string): DirLock {
-  const file = join(dataDir, "taskdrop.pid");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      let held = true;
-      return {
-        release() {
-          if (!held) return;
-          held = false;
-          try {
-            if (readFileSync(file, "utf8") === String(process.pid)) unlinkSync(file);
-          } catch {
-            /* already gone */
-          }
-        },
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number(readFileSync(file, "utf8").trim());
-      // A holder killed with SIGKILL leaves its file behind; take it over.
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new DataDirInUseError(`The data directory ${dataDir} is in use by another Taskdrop process (pid ${pid}).`);
+  const lockFile = join(dataDir, "taskdrop.lock");
+  const pidFile = join(dataDir, "taskdrop.pid");
+  const db = new Database(lockFile, { timeout: 0 });
+  try {
+    // In exclusive locking mode the lock taken by the first write is kept until the connection closes.
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.pragma("journal_mode = OFF"); // its content is worthless; no journal file beside it
+    db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER)");
+    db.transaction(() => {
+      db.prepare("DELETE FROM holder").run();
+      db.prepare("INSERT INTO holder (pid) VALUES (?)").run(process.pid);
+    }).exclusive();
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code === "SQLITE_BUSY" || (e as { code?: string }).code === "SQLITE_LOCKED") {
+      let holder = "";
+      try {
+        holder = ` (pid ${readFileSync(pidFile, "utf8").trim()})`;
+      } catch {
+        /* no pid file: say nothing about who */
       }
-      unlinkSync(file);
+      throw new DataDirInUseError(`The data directory ${dataDir} is in use by another Taskdrop process${holder}.`);
     }
+    throw e;
   }
-  throw new DataDirInUseError(`Could not lock the data directory ${dataDir}.`);
+  writeFileSync(pidFile, String(process.pid), { mode: 0o600 });
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      try {
+        if (readFileSync(pidFile, "utf8") === String(process.pid)) unlinkSync(pidFile);
+      } catch {
+        /* already gone */
+      }
+      db.close();
+    },
+  };
 }
