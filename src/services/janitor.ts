@@ -4,6 +4,7 @@ import type { Deps } from "./deps.js";
 
 export function startJanitor(d: Deps): { stop(): void; sweepNow(): Promise<number> } {
   let running: Promise<number> | undefined;
+  let stopped = false;
   const sweepNow = async (): Promise<number> => {
     if (running) return running;
     running = (async () => {
@@ -17,8 +18,17 @@ export function startJanitor(d: Deps): { stop(): void; sweepNow(): Promise<numbe
     return running;
   };
   const timer = setInterval(() => {
-    sweepNow().catch((e) => d.log.error({ event: "janitor_failed", err: e }, "janitor sweep failed"));
+    sweepNow().catch((e) => {
+      // A sweep cut short by shutdown (the store closing under it) is not a failure worth an error.
+      if (!stopped) d.log.error({ event: "janitor_failed", err: e }, "janitor sweep failed");
+    });
   }, d.config.janitorIntervalSeconds * 1000);
   timer.unref();
-  return { stop: () => clearInterval(timer), sweepNow };
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+    sweepNow,
+  };
 }
