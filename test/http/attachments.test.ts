@@ -3,13 +3,11 @@
 // with it.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { devUserOid } from "../../src/auth/dev-issuer.js";
 import { makeSession, makeTask, putRange, type TaskFixture } from "../helpers/fixtures.js";
 import { call, graphError, type Res } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServer, storedBlobs, type TestServer } from "../helpers/server.js";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const SMALL_LIMIT = 3 * 1_048_576;
@@ -21,15 +19,9 @@ before(async () => {
 });
 after(() => s.close());
 
-function blobCount(): number {
-  const root = join(s.dataDir, "blobs");
-  let n = 0;
-  try {
-    for (const shard of readdirSync(root)) n += readdirSync(join(root, shard)).length;
-  } catch {
-    /* none yet */
-  }
-  return n;
+/** Objects whose bytes the store keeps (files on SQLite, chunk rows on PostgreSQL). */
+async function blobCount(): Promise<number> {
+  return (await storedBlobs(s)).count;
 }
 
 function post(f: TaskFixture, body: unknown): Promise<Res> {
@@ -180,34 +172,34 @@ describe("reading attachments", () => {
 describe("deleting attachments", () => {
   test("DELETE answers 204, frees the bytes, and hasAttachments follows the count", async () => {
     const f = await makeTask(s);
-    const blobs0 = blobCount();
+    const blobs0 = await blobCount();
     const a = await upload(f, randomBytes(5000), "a.bin");
     const b = (await post(f, small("b.txt", Buffer.from("bee")))).json.id as string;
-    assert.equal(blobCount(), blobs0 + 2);
+    assert.equal(await blobCount(), blobs0 + 2);
     assert.equal((await call("GET", f.taskUrl, { token: f.token })).json.hasAttachments, true);
 
     const del = await call("DELETE", `${f.taskUrl}/Attachments('${a}')`, { token: f.token });
     assert.equal(del.status, 204);
     assert.equal(del.bytes.length, 0);
-    assert.equal(blobCount(), blobs0 + 1, "the attachment's file is gone");
+    assert.equal(await blobCount(), blobs0 + 1, "the attachment's bytes are gone");
     assert.equal((await call("GET", f.taskUrl, { token: f.token })).json.hasAttachments, true, "one left");
     expectError(await call("GET", `${f.taskUrl}/attachments/${a}`, { token: f.token }), 404, "itemNotFound");
     expectError(await call("GET", `${f.taskUrl}/attachments/${a}/$value`, { token: f.token }), 404, "itemNotFound");
     expectError(await call("DELETE", `${f.taskUrl}/attachments/${a}`, { token: f.token }), 404, "itemNotFound");
 
     assert.equal((await call("DELETE", `${f.taskUrl}/attachments/${b}`, { token: f.token })).status, 204);
-    assert.equal(blobCount(), blobs0);
+    assert.equal(await blobCount(), blobs0);
     assert.equal((await call("GET", f.taskUrl, { token: f.token })).json.hasAttachments, false);
     assert.deepEqual((await call("GET", `${f.taskUrl}/attachments`, { token: f.token })).json.value, []);
   });
 
   test("deleting a task deletes its attachments and its open sessions, and frees their bytes", async () => {
     const f = await makeTask(s);
-    const blobs0 = blobCount();
+    const blobs0 = await blobCount();
     const a = await upload(f, randomBytes(1000), "kept-until-task-goes.bin");
     const open = await makeSession(f, 100, "open.bin");
     assert.equal((await putRange(open, randomBytes(100), 0, 49)).status, 200);
-    assert.equal(blobCount(), blobs0 + 2);
+    assert.equal(await blobCount(), blobs0 + 2);
     // A task of the same list keeps its own.
     const other = await call("POST", `${f.todo}/lists/${f.listId}/tasks`, { token: f.token, json: { title: "sibling" } });
     const siblingUrl = `${f.todo}/lists/${f.listId}/tasks/${other.json.id}`;
@@ -215,7 +207,7 @@ describe("deleting attachments", () => {
     assert.equal(sib.status, 201);
 
     assert.equal((await call("DELETE", f.taskUrl, { token: f.token })).status, 204);
-    assert.equal(blobCount(), blobs0 + 1, "only the sibling's bytes are left");
+    assert.equal(await blobCount(), blobs0 + 1, "only the sibling's bytes are left");
     expectError(await call("GET", `${f.taskUrl}/attachments/${a}`, { token: f.token }), 404, "itemNotFound");
     expectError(await call("GET", `${f.taskUrl}/attachments`, { token: f.token }), 404, "itemNotFound");
     expectError(await call("GET", open), 404, "itemNotFound");

@@ -3,13 +3,11 @@
 // use an uploadUrl, and every URL form (`/content`, `/me` and `/users/{id}`, `/v1.0` and `/beta`).
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { devUpn, devUserOid } from "../../src/auth/dev-issuer.js";
 import { makeSession, makeTask, putRange, type TaskFixture } from "../helpers/fixtures.js";
 import { call, graphError } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServer, storedBlobs, type TestServer } from "../helpers/server.js";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 /** Graph's timestamp: UTC, up to 7 fractional digits without trailing zeros, and a Z. */
@@ -19,17 +17,8 @@ async function createSession(f: TaskFixture, info: Record<string, unknown>, task
   return call("POST", `${taskUrl}/attachments/createUploadSession`, { token: f.token, json: { attachmentInfo: info } });
 }
 
-/** Files the embedded store keeps under <dataDir>/blobs (one per session or attachment). */
-function blobCount(s: TestServer): number {
-  const root = join(s.dataDir, "blobs");
-  let n = 0;
-  try {
-    for (const shard of readdirSync(root)) n += readdirSync(join(root, shard)).length;
-  } catch {
-    /* no blobs yet */
-  }
-  return n;
-}
+/** Objects whose bytes the store keeps (one per session or attachment: files on SQLite, chunk rows on PostgreSQL). */
+const blobCount = async (s: TestServer) => (await storedBlobs(s)).count;
 
 const sessionIdOf = (uploadUrl: string) => decodeURIComponent(uploadUrl.slice(uploadUrl.lastIndexOf("/") + 1));
 
@@ -171,13 +160,13 @@ describe("upload sessions (default server)", () => {
     const f = await makeTask(s);
     const data = randomBytes(64);
     const url = await makeSession(f, 64, "cancel.bin");
-    const blobsBefore = blobCount(s);
+    const blobsBefore = await blobCount(s);
     assert.equal((await putRange(url, data, 0, 31)).status, 200);
-    assert.equal(blobCount(s), blobsBefore + 1, "the staged bytes live in one file");
+    assert.equal(await blobCount(s), blobsBefore + 1, "the staged bytes live in one stored object");
     const del = await call("DELETE", url);
     assert.equal(del.status, 204);
     assert.equal(del.bytes.length, 0);
-    assert.equal(blobCount(s), blobsBefore, "cancelling frees the staged bytes");
+    assert.equal(await blobCount(s), blobsBefore, "cancelling frees the staged bytes");
     for (const r of [await call("GET", url), await putRange(url, data, 32, 63), await call("DELETE", url)]) {
       assert.equal(r.status, 404);
       const e = graphError(r);
