@@ -306,9 +306,8 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
 
   test("a client that disconnects mid-body commits nothing and does not keep the session locked", async () => {
     const u = await partial();
-    const req = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20", "Content-Length": "10" }, u.data.subarray(10, 15));
+    const req = await heldPut(u);
     req.response.catch(() => {});
-    await holdsLease(u);
     req.destroy();
     // The lease is given back as soon as the server notices the reset; the next PUT then succeeds.
     for (let i = 0; ; i++) {
@@ -325,7 +324,9 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
 
   test("411 for a PUT without Content-Length: chunked, or no body at all", async () => {
     const u = await partial();
-    const chunked = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20", "Transfer-Encoding": "chunked" }, `a\r\n${u.data.subarray(10, 20).toString("latin1")}\r\n0\r\n\r\n`);
+    // Framed as bytes: written as a string, the random body would go out as UTF-8 and overrun its chunk size.
+    const chunkedBody = Buffer.concat([Buffer.from("a\r\n"), u.data.subarray(10, 20), Buffer.from("\r\n0\r\n\r\n")]);
+    const chunked = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20", "Transfer-Encoding": "chunked" }, chunkedBody);
     expectError(asRes(await chunked.response), 411, "invalidRequest", null, /Content-Length/);
     await assertUnchanged(u);
     const bodiless = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20" });
@@ -414,8 +415,7 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
 
   test("409 for a PUT while another PUT on the same session is in flight", async () => {
     const u = await partial(30, 10);
-    const held = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/30", "Content-Length": "10" }, u.data.subarray(10, 15));
-    await holdsLease(u);
+    const held = await heldPut(u);
     // The same, valid range from a second client: refused while the first is in flight.
     expectError(await putRange(u.url, u.data, 10, 19), 409, "conflict", null);
     await assertUnchanged(u);
@@ -488,15 +488,44 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
 });
 
 /**
- * Waits until a PUT already sent to the session holds its lock: a PUT that would be refused with 416
- * (a gap) is refused with 409 instead while another PUT is in flight, and changes nothing either way.
+ * Sends a PUT of the session's next 10 bytes that stops after 5, and returns it once it holds the
+ * session's lease. The probes that detect this race it for the lease (the held PUT opens a new
+ * connection, and on PostgreSQL taking the lease takes a few milliseconds), so the held PUT gets a
+ * head start (one turn of the event loop is usually enough); when a probe still wins, the held PUT
+ * is refused with 409 and is sent again with a longer head start.
  */
-async function holdsLease(u: Upload): Promise<void> {
+async function heldPut(u: Upload): Promise<RawRequest> {
+  const [start, end] = [u.committed, u.committed + 9];
+  for (const headStart of [0, 10, 30, 90, 270]) {
+    const held = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": `bytes ${start}-${end}/${u.data.length}`, "Content-Length": "10" }, u.data.subarray(start, start + 5));
+    await new Promise((r) => setTimeout(r, headStart));
+    if (await holdsLease(u, held)) return held;
+  }
+  assert.fail("the held PUT lost the race for the session's lock 5 times");
+}
+
+/**
+ * Whether `held` holds the session's lock: a PUT that would be refused with 416 (a gap) is refused
+ * with 409 instead while another PUT is in flight, and changes nothing either way. Only `held` can
+ * hold it (a probe gives the lock back before it is answered), so a 409 probe while `held` is still
+ * unanswered proves it. False when `held` was answered first, which must be a 409: a probe had the lock.
+ */
+async function holdsLease(u: Upload, held: RawRequest): Promise<boolean> {
+  let answered: RawResponse | Error | undefined;
+  held.response.then(
+    (r) => (answered = r),
+    (e: Error) => (answered = e),
+  );
   for (let i = 0; i < 200; i++) {
     const probe = await put(u.url, u.data.subarray(u.committed + 1, u.committed + 2), { "content-range": `bytes ${u.committed + 1}-${u.committed + 1}/${u.data.length}` });
-    if (probe.status === 409) return;
+    if (answered !== undefined) {
+      if (answered instanceof Error) throw answered;
+      expectError(asRes(answered), 409, "conflict", null);
+      return false;
+    }
+    if (probe.status === 409) return true;
     assert.equal(probe.status, 416, probe.text);
     await new Promise((r) => setTimeout(r, 10));
   }
-  assert.fail("the first PUT never took the session's lock");
+  assert.fail("the held PUT never took the session's lock");
 }
