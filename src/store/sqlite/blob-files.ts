@@ -2,12 +2,21 @@
 // on completion (no copy). Writes land at their offset and are fsynced before anyone commits
 // the new offset, so the file may hold bytes past the committed offset only until recovery.
 import { constants, createReadStream, type ReadStream } from "node:fs";
-import { mkdir, open, readdir, rm, stat, truncate } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rm, stat, truncate } from "node:fs/promises";
 import { createHash, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { errors } from "../../domain/errors.js";
 
 const RECENT_MS = 60_000;
+/** Bytes of one upload that may wait in memory while its previous write is in flight. */
+const WRITE_BATCH = 256 * 1024;
+/**
+ * Bytes of all uploads together received but not yet written. Past it, each upload waits for its
+ * own write before reading on: under many concurrent uploads buffers are then released within
+ * moments, before the garbage collector promotes them, which keeps the process's memory down.
+ */
+const WAITING_BUDGET = 4 * 1024 * 1024;
+let waitingBytes = 0;
 
 export class BlobFiles {
   readonly root: string;
@@ -53,19 +62,44 @@ export class BlobFiles {
     // come back as an orphan.
     const fh = await open(this.path(key), offset === 0 ? constants.O_RDWR | constants.O_CREAT : constants.O_RDWR, 0o600);
     let written = 0;
+    // One write in flight while the next chunks arrive; what arrived meanwhile goes out as one
+    // writev: fewer thread-pool round trips than a write per socket chunk, and the socket keeps
+    // flowing during the write.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let inflight: Promise<void> | undefined;
+    let busy = false;
+    const startWrite = () => {
+      const bufs = pending;
+      const at = offset + written - pendingBytes;
+      const n = pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+      busy = true;
+      inflight = writeAllAt(fh, bufs, at).finally(() => {
+        busy = false;
+        waitingBytes -= n;
+      });
+      inflight.catch(() => {}); // observed by the next await
+    };
     try {
       for await (const chunk of body) {
         if (written + chunk.length > length) throw errors.invalid(`The body is longer than the ${length} bytes declared.`);
-        let done = 0;
-        while (done < chunk.length) {
-          const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, offset + written + done);
-          done += bytesWritten;
-        }
         written += chunk.length;
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        waitingBytes += chunk.length;
+        if (busy && (pendingBytes >= WRITE_BATCH || waitingBytes > WAITING_BUDGET)) await inflight;
+        if (!busy) startWrite();
       }
+      if (inflight) await inflight;
+      if (pendingBytes > 0) startWrite();
+      if (inflight) await inflight;
       if (written !== length) throw errors.invalid(`The body ended after ${written} of the ${length} bytes declared.`);
       await fh.datasync();
     } finally {
+      if (inflight) await inflight.catch(() => {}); // never close under a write
+      waitingBytes -= pendingBytes; // received, never to be written
       await fh.close();
       this.recent.set(key, Date.now());
     }
@@ -137,6 +171,20 @@ export class BlobFiles {
         }
       }
     }
+  }
+}
+
+/** Writes every byte of `bufs` at `position` (writev may write less than asked: go on from there). */
+async function writeAllAt(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  let rest = bufs;
+  let pos = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest, pos);
+    pos += bytesWritten;
+    let skip = bytesWritten;
+    while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
+    if (skip > 0) rest = [rest[0]!.subarray(skip), ...rest.slice(1)];
+    else if (bytesWritten === 0 && rest.length > 0) throw new Error("writev wrote nothing");
   }
 }
 
