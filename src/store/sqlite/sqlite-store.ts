@@ -1,6 +1,7 @@
 // The embedded store: SQLite (WAL, synchronous=FULL) for records, files for bytes. One server
 // process owns a data directory (a lock file says which), so per-session leases are in-process.
 import Database from "better-sqlite3";
+import { createHash, type Hash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -12,6 +13,17 @@ import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { MIGRATIONS } from "./migrations.js";
 
 type Row = Record<string, unknown>;
+
+/** Open sessions whose running hash is kept (a few hundred bytes each). */
+const MAX_OBJECT_HASHES = 100_000;
+
+/** Passes `body` through, feeding every chunk to `hash`. */
+async function* hashing(body: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
 
 const listFrom = (r: Row): TaskList => ({
   id: r.id as string,
@@ -72,6 +84,15 @@ export class SqliteStore implements Store {
   private readonly blobs: BlobFiles;
   private readonly leased = new Set<string>();
   private closed = false;
+  /** Prepared once per SQL text: preparing costs more than running these small statements. */
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Durable commits waiting for the next group commit (see `durably`). */
+  private queued: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+  /**
+   * SHA-256 state of each open session's committed bytes, keyed by blob, so the final range needs
+   * no re-read of the whole object. Lost on restart: the final range then hashes the file.
+   */
+  private readonly objectHashes = new Map<string, { committed: number; hash: Hash }>();
 
   private constructor(
     dataDir: string,
@@ -101,6 +122,56 @@ export class SqliteStore implements Store {
     }
   }
 
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
+  /**
+   * Runs `fn` in a transaction that is on disk (synchronous=FULL) when the promise resolves.
+   * Group commit: every `fn` queued during one turn of the event loop runs in its own savepoint
+   * of one transaction, so concurrent uploads share one WAL fsync instead of blocking the loop
+   * for one each. A `fn` that throws rolls back its own savepoint only and rejects its caller;
+   * a failed COMMIT rejects them all (nothing of theirs was committed).
+   */
+  private durably<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => this.commitQueued());
+      this.queued.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+    });
+  }
+
+  private commitQueued(): void {
+    const jobs = this.queued;
+    this.queued = [];
+    if (jobs.length === 0) return;
+    if (this.closed) {
+      for (const j of jobs) j.reject(new Error("store closed"));
+      return;
+    }
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const j of jobs) {
+          try {
+            outcomes.push({ ok: true, value: this.db.transaction(j.fn)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (e) {
+      for (const j of jobs) j.reject(e);
+      return;
+    }
+    jobs.forEach((j, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) j.resolve(o.value);
+      else j.reject(o.error);
+    });
+  }
+
   private migrate(): void {
     const version = this.db.pragma("user_version", { simple: true }) as number;
     for (let i = version; i < MIGRATIONS.length; i++) {
@@ -113,7 +184,7 @@ export class SqliteStore implements Store {
 
   /** Bytes past an open session's committed offset were never acknowledged: drop them. */
   private async recover(): Promise<void> {
-    const rows = this.db.prepare("SELECT blob, committed FROM sessions WHERE status = 'open'").all() as Row[];
+    const rows = this.stmt("SELECT blob, committed FROM sessions WHERE status = 'open'").all() as Row[];
     for (const r of rows) {
       const size = await this.blobs.size(r.blob as string);
       if (size !== undefined && size > (r.committed as number)) await this.blobs.truncateTo(r.blob as string, r.committed as number);
@@ -122,6 +193,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.commitQueued(); // commits already queued still land
     this.closed = true;
     this.db.close();
     this.lock.release();
@@ -129,48 +201,48 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error("store closed");
-    this.db.prepare("SELECT 1").get();
+    this.stmt("SELECT 1").get();
   }
 
   settings = {
     getOrCreate: async (key: string, make: () => string): Promise<string> => {
-      const existing = this.db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as Row | undefined;
+      const existing = this.stmt("SELECT value FROM settings WHERE key = ?").get(key) as Row | undefined;
       if (existing) return existing.value as string;
-      this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)").run(key, make());
-      return (this.db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as Row).value as string;
+      this.stmt("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)").run(key, make());
+      return (this.stmt("SELECT value FROM settings WHERE key = ?").get(key) as Row).value as string;
     },
   };
 
   users = {
     ensure: async (oid: string, upn: string): Promise<User> => {
-      const found = this.db.prepare("SELECT * FROM users WHERE oid = ?").get(oid) as Row | undefined;
+      const found = this.stmt("SELECT * FROM users WHERE oid = ?").get(oid) as Row | undefined;
       if (found && found.upn === upn) return { oid, upn, createdAt: found.created_at as string };
       const now = new Date().toISOString();
-      this.db
-        .prepare(
+      this
+        .stmt(
           `INSERT INTO users (oid, upn, upn_lower, created_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (oid) DO UPDATE SET upn = excluded.upn, upn_lower = excluded.upn_lower`,
         )
         .run(oid, upn, upn.toLowerCase(), now);
-      const r = this.db.prepare("SELECT * FROM users WHERE oid = ?").get(oid) as Row;
+      const r = this.stmt("SELECT * FROM users WHERE oid = ?").get(oid) as Row;
       return { oid, upn: r.upn as string, createdAt: r.created_at as string };
     },
     find: async (idOrUpn: string): Promise<User | undefined> => {
-      const r = this.db.prepare("SELECT * FROM users WHERE oid = ? OR upn_lower = ?").get(idOrUpn, idOrUpn.toLowerCase()) as Row | undefined;
+      const r = this.stmt("SELECT * FROM users WHERE oid = ? OR upn_lower = ?").get(idOrUpn, idOrUpn.toLowerCase()) as Row | undefined;
       return r ? { oid: r.oid as string, upn: r.upn as string, createdAt: r.created_at as string } : undefined;
     },
   };
 
   lists = {
     all: async (owner: string): Promise<TaskList[]> =>
-      (this.db.prepare("SELECT * FROM lists WHERE owner = ? ORDER BY seq").all(owner) as Row[]).map(listFrom),
+      (this.stmt("SELECT * FROM lists WHERE owner = ? ORDER BY seq").all(owner) as Row[]).map(listFrom),
     get: async (owner: string, id: string): Promise<TaskList | undefined> => {
-      const r = this.db.prepare("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
+      const r = this.stmt("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
       return r ? listFrom(r) : undefined;
     },
     ensureDefault: async (owner: string, make: () => TaskList): Promise<void> => {
       this.db.transaction(() => {
-        const has = this.db.prepare("SELECT 1 FROM lists WHERE owner = ? AND wellknown = 'defaultList'").get(owner);
+        const has = this.stmt("SELECT 1 FROM lists WHERE owner = ? AND wellknown = 'defaultList'").get(owner);
         if (!has) this.insertList(make());
       })();
     },
@@ -179,24 +251,24 @@ export class SqliteStore implements Store {
     },
     update: async (owner: string, id: string, change: (l: TaskList) => TaskList): Promise<TaskList | undefined> =>
       this.db.transaction(() => {
-        const r = this.db.prepare("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
+        const r = this.stmt("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
         if (!r) return undefined;
         const next = change(listFrom(r));
-        this.db
-          .prepare("UPDATE lists SET display_name = ?, change_key = ? WHERE id = ?")
+        this
+          .stmt("UPDATE lists SET display_name = ?, change_key = ? WHERE id = ?")
           .run(next.displayName, next.changeKey, id);
         return next;
       })(),
     delete: async (owner: string, id: string, guard: (l: TaskList) => void): Promise<boolean> => {
       const blobs = this.db.transaction(() => {
-        const r = this.db.prepare("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
+        const r = this.stmt("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
         if (!r) return undefined;
         guard(listFrom(r));
         const freed = this.blobsWhere("list_id = ?", id);
-        this.db.prepare("DELETE FROM sessions WHERE list_id = ?").run(id);
-        this.db.prepare("DELETE FROM attachments WHERE list_id = ?").run(id);
-        this.db.prepare("DELETE FROM tasks WHERE list_id = ?").run(id);
-        this.db.prepare("DELETE FROM lists WHERE id = ?").run(id);
+        this.stmt("DELETE FROM sessions WHERE list_id = ?").run(id);
+        this.stmt("DELETE FROM attachments WHERE list_id = ?").run(id);
+        this.stmt("DELETE FROM tasks WHERE list_id = ?").run(id);
+        this.stmt("DELETE FROM lists WHERE id = ?").run(id);
         return freed;
       })();
       if (blobs === undefined) return false;
@@ -206,8 +278,8 @@ export class SqliteStore implements Store {
   };
 
   private insertList(l: TaskList): void {
-    this.db
-      .prepare(
+    this
+      .stmt(
         `INSERT INTO lists (id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -216,26 +288,31 @@ export class SqliteStore implements Store {
 
   /** Blob keys of the attachments and sessions matching a condition on both tables. */
   private blobsWhere(condition: string, value: string): string[] {
-    const rows = this.db
-      .prepare(`SELECT blob FROM attachments WHERE ${condition} UNION SELECT blob FROM sessions WHERE ${condition}`)
+    const rows = this
+      .stmt(`SELECT blob FROM attachments WHERE ${condition} UNION SELECT blob FROM sessions WHERE ${condition}`)
       .all(value, value) as Row[];
     return rows.map((r) => r.blob as string);
   }
 
   private async freeBlobs(keys: string[]): Promise<void> {
-    for (const k of keys) await this.blobs.remove(k);
+    for (const k of keys) await this.removeBlob(k);
+  }
+
+  private async removeBlob(key: string): Promise<void> {
+    this.objectHashes.delete(key);
+    await this.blobs.remove(key);
   }
 
   tasks = {
     all: async (owner: string, listId: string): Promise<Task[]> =>
-      (this.db.prepare("SELECT * FROM tasks WHERE owner = ? AND list_id = ? ORDER BY seq").all(owner, listId) as Row[]).map(taskFrom),
+      (this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? ORDER BY seq").all(owner, listId) as Row[]).map(taskFrom),
     get: async (owner: string, listId: string, id: string): Promise<Task | undefined> => {
-      const r = this.db.prepare("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
+      const r = this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
       return r ? taskFrom(r) : undefined;
     },
     create: async (t: Task): Promise<void> => {
-      this.db
-        .prepare(
+      this
+        .stmt(
           `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count)
            VALUES (?, ?, ?, ?, ?, ?, ?, 0)`,
         )
@@ -243,23 +320,23 @@ export class SqliteStore implements Store {
     },
     update: async (owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined> =>
       this.db.transaction(() => {
-        const r = this.db.prepare("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
+        const r = this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
         if (!r) return undefined;
         const next = change(taskFrom(r));
-        this.db
-          .prepare("UPDATE tasks SET doc = ?, last_modified_at = ?, change_key = ? WHERE id = ?")
+        this
+          .stmt("UPDATE tasks SET doc = ?, last_modified_at = ?, change_key = ? WHERE id = ?")
           .run(JSON.stringify(next.doc), next.lastModifiedAt, next.changeKey, id);
         return next;
       })(),
     delete: async (owner: string, listId: string, id: string, guard: (t: Task) => void): Promise<boolean> => {
       const blobs = this.db.transaction(() => {
-        const r = this.db.prepare("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
+        const r = this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
         if (!r) return undefined;
         guard(taskFrom(r));
         const freed = this.blobsWhere("task_id = ?", id);
-        this.db.prepare("DELETE FROM sessions WHERE task_id = ?").run(id);
-        this.db.prepare("DELETE FROM attachments WHERE task_id = ?").run(id);
-        this.db.prepare("DELETE FROM tasks WHERE id = ?").run(id);
+        this.stmt("DELETE FROM sessions WHERE task_id = ?").run(id);
+        this.stmt("DELETE FROM attachments WHERE task_id = ?").run(id);
+        this.stmt("DELETE FROM tasks WHERE id = ?").run(id);
         return freed;
       })();
       if (blobs === undefined) return false;
@@ -270,11 +347,11 @@ export class SqliteStore implements Store {
 
   attachments = {
     all: async (owner: string, taskId: string): Promise<Attachment[]> =>
-      (this.db.prepare("SELECT * FROM attachments WHERE owner = ? AND task_id = ? ORDER BY seq").all(owner, taskId) as Row[]).map(
+      (this.stmt("SELECT * FROM attachments WHERE owner = ? AND task_id = ? ORDER BY seq").all(owner, taskId) as Row[]).map(
         attachmentFrom,
       ),
     get: async (owner: string, taskId: string, id: string): Promise<Attachment | undefined> => {
-      const r = this.db.prepare("SELECT * FROM attachments WHERE owner = ? AND task_id = ? AND id = ?").get(owner, taskId, id) as
+      const r = this.stmt("SELECT * FROM attachments WHERE owner = ? AND task_id = ? AND id = ?").get(owner, taskId, id) as
         | Row
         | undefined;
       return r ? attachmentFrom(r) : undefined;
@@ -292,20 +369,20 @@ export class SqliteStore implements Store {
       }
     },
     read: async (att: Attachment, range?: { start: number; end: number }): Promise<Readable> => {
-      const r = this.db.prepare("SELECT blob FROM attachments WHERE id = ?").get(att.id) as Row | undefined;
+      const r = this.stmt("SELECT blob FROM attachments WHERE id = ?").get(att.id) as Row | undefined;
       if (!r) throw errors.notFound();
       return this.blobs.read(r.blob as string, range);
     },
     delete: async (owner: string, taskId: string, id: string): Promise<boolean> => {
       const blob = this.db.transaction(() => {
-        const r = this.db.prepare("SELECT blob FROM attachments WHERE owner = ? AND task_id = ? AND id = ?").get(owner, taskId, id) as
+        const r = this.stmt("SELECT blob FROM attachments WHERE owner = ? AND task_id = ? AND id = ?").get(owner, taskId, id) as
           | Row
           | undefined;
         if (!r) return undefined;
-        this.db.prepare("DELETE FROM attachments WHERE id = ?").run(id);
+        this.stmt("DELETE FROM attachments WHERE id = ?").run(id);
         // A completed session pointing at this attachment must not hand out its Location any more.
-        this.db.prepare("DELETE FROM sessions WHERE attachment_id = ?").run(id);
-        this.db.prepare("UPDATE tasks SET attachment_count = attachment_count - 1 WHERE id = ?").run(taskId);
+        this.stmt("DELETE FROM sessions WHERE attachment_id = ?").run(id);
+        this.stmt("UPDATE tasks SET attachment_count = attachment_count - 1 WHERE id = ?").run(taskId);
         return r.blob as string;
       })();
       if (blob === undefined) return false;
@@ -316,41 +393,41 @@ export class SqliteStore implements Store {
 
   /** Inserts the attachment record; the task's count follows (and with it `hasAttachments`). */
   private insertAttachment(att: Attachment, blob: string): void {
-    const task = this.db.prepare("SELECT 1 FROM tasks WHERE id = ? AND owner = ?").get(att.taskId, att.ownerOid);
+    const task = this.stmt("SELECT 1 FROM tasks WHERE id = ? AND owner = ?").get(att.taskId, att.ownerOid);
     if (!task) throw errors.notFound();
-    this.db
-      .prepare(
+    this
+      .stmt(
         `INSERT INTO attachments (id, owner, list_id, task_id, name, content_type, size, sha256, blob, created_at, last_modified_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(att.id, att.ownerOid, att.listId, att.taskId, att.name, att.contentType, att.size, att.sha256, blob, att.createdAt, att.lastModifiedAt);
-    this.db.prepare("UPDATE tasks SET attachment_count = attachment_count + 1 WHERE id = ?").run(att.taskId);
+    this.stmt("UPDATE tasks SET attachment_count = attachment_count + 1 WHERE id = ?").run(att.taskId);
   }
 
   sessions = {
     create: async (s: UploadSession, maxOpen: number): Promise<void> => {
-      this.db.transaction(() => {
-        const { n } = this.db.prepare("SELECT count(*) AS n FROM sessions WHERE owner = ? AND status = 'open'").get(s.ownerOid) as { n: number };
+      await this.durably(() => {
+        const { n } = this.stmt("SELECT count(*) AS n FROM sessions WHERE owner = ? AND status = 'open'").get(s.ownerOid) as { n: number };
         if (n >= maxOpen) throw errors.tooManySessions(maxOpen);
-        this.db
-          .prepare(
+        this
+          .stmt(
             `INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'open', ?, ?, ?)`,
           )
           .run(s.id, s.ownerOid, s.listId, s.taskId, s.name, s.contentType, s.size, this.blobs.newKey(), s.createdAt, s.expiresAt);
-      })();
+      });
     },
     get: async (id: string): Promise<UploadSession | undefined> => {
-      const r = this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
+      const r = this.stmt("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
       return r ? sessionFrom(r) : undefined;
     },
     forTask: async (owner: string, taskId: string): Promise<UploadSession[]> =>
-      (this.db.prepare("SELECT * FROM sessions WHERE owner = ? AND task_id = ? ORDER BY seq").all(owner, taskId) as Row[]).map(sessionFrom),
+      (this.stmt("SELECT * FROM sessions WHERE owner = ? AND task_id = ? ORDER BY seq").all(owner, taskId) as Row[]).map(sessionFrom),
     delete: async (id: string): Promise<boolean> => {
-      const r = this.db.prepare("SELECT blob, status FROM sessions WHERE id = ?").get(id) as Row | undefined;
+      const r = this.stmt("SELECT blob, status FROM sessions WHERE id = ?").get(id) as Row | undefined;
       if (!r) return false;
-      this.db.prepare("DELETE FROM sessions WHERE id = ?").run(id);
-      if (r.status === "open") await this.blobs.remove(r.blob as string);
+      this.stmt("DELETE FROM sessions WHERE id = ?").run(id);
+      if (r.status === "open") await this.removeBlob(r.blob as string);
       return true;
     },
     lease: async (id: string): Promise<SessionLease | null> => {
@@ -368,12 +445,12 @@ export class SqliteStore implements Store {
       };
     },
     sweepExpired: async (cutoff: Date): Promise<number> => {
-      const rows = this.db.prepare("SELECT id, blob, status FROM sessions WHERE expires_at < ?").all(cutoff.toISOString()) as Row[];
+      const rows = this.stmt("SELECT id, blob, status FROM sessions WHERE expires_at < ?").all(cutoff.toISOString()) as Row[];
       let n = 0;
       for (const r of rows) {
         if (this.leased.has(r.id as string)) continue; // a write in flight finishes (and then fails) first
-        this.db.prepare("DELETE FROM sessions WHERE id = ?").run(r.id);
-        if (r.status === "open") await this.blobs.remove(r.blob as string);
+        this.stmt("DELETE FROM sessions WHERE id = ?").run(r.id);
+        if (r.status === "open") await this.removeBlob(r.blob as string);
         n++;
       }
       await this.sweepOrphanBlobs(cutoff);
@@ -383,7 +460,7 @@ export class SqliteStore implements Store {
 
   /** Files no record names (left by a crash between write and commit of a deletion) older than `cutoff`. */
   private async sweepOrphanBlobs(cutoff: Date): Promise<void> {
-    const known = this.db.prepare("SELECT 1 FROM sessions WHERE blob = ? UNION ALL SELECT 1 FROM attachments WHERE blob = ?");
+    const known = this.stmt("SELECT 1 FROM sessions WHERE blob = ? UNION ALL SELECT 1 FROM attachments WHERE blob = ?");
     for await (const { key, mtimeMs } of this.blobs.list()) {
       if (mtimeMs >= cutoff.getTime()) continue;
       if (!known.get(key, key)) await this.blobs.remove(key);
@@ -391,39 +468,54 @@ export class SqliteStore implements Store {
   }
 
   private async writeRange(id: string, args: WriteRangeArgs): Promise<UploadSession> {
-    const before = this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
+    const before = this.stmt("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
     if (!before || before.status !== "open") throw errors.notFound();
     if (before.committed !== args.offset) throw errors.invalidRange(`The next expected offset is ${before.committed as number}.`);
     const blob = before.blob as string;
+    // The object's hash continues from the committed bytes' state, on a copy: if this range is
+    // not committed, the state for the committed offset stays as it was.
+    const known = this.objectHashes.get(blob);
+    const hash = args.offset === 0 ? createHash("sha256") : known?.committed === args.offset ? known.hash.copy() : undefined;
     let objectSha256: string | null = null;
     try {
-      await this.blobs.writeAt(blob, args.offset, args.length, args.body);
-      if (args.final) objectSha256 = await this.blobs.sha256(blob, args.offset + args.length);
+      await this.blobs.writeAt(blob, args.offset, args.length, hash ? hashing(args.body, hash) : args.body);
+      // After a restart the state is gone: hash the file, as written and fsynced.
+      if (args.final) objectSha256 = hash ? hash.digest("hex") : await this.blobs.sha256(blob, args.offset + args.length);
     } catch (e) {
       // Cancelled, or its task or list deleted, while the bytes streamed in: the file went with it.
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw errors.notFound();
       throw e;
     }
-    return this.db.transaction(() => {
-      const now = this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
+    const after = await this.commitRange(id, blob, args, objectSha256);
+    this.objectHashes.delete(blob);
+    if (after.status === "open" && hash) {
+      if (this.objectHashes.size >= MAX_OBJECT_HASHES) this.objectHashes.clear(); // bounded; the fallback re-reads
+      this.objectHashes.set(blob, { committed: after.committed, hash });
+    }
+    return after;
+  }
+
+  private commitRange(id: string, blob: string, args: WriteRangeArgs, objectSha256: string | null): Promise<UploadSession> {
+    return this.durably(() => {
+      const now = this.stmt("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
       // Deleted (cancel, task or list deletion) or swept while the bytes streamed in.
       if (!now || now.status !== "open" || now.committed !== args.offset) throw errors.notFound();
       const plan = args.plan(objectSha256);
       const committed = args.offset + args.length;
       if (plan.attachment) {
         this.insertAttachment(plan.attachment, blob);
-        this.db
-          .prepare(
+        this
+          .stmt(
             `UPDATE sessions SET committed = ?, status = 'completed', attachment_id = ?, last_start = ?, last_end = ?, last_sha256 = ?
              WHERE id = ?`,
           )
           .run(committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, plan.lastRange.sha256, id);
       } else {
-        this.db
-          .prepare("UPDATE sessions SET committed = ?, last_start = ?, last_end = ?, last_sha256 = ? WHERE id = ?")
+        this
+          .stmt("UPDATE sessions SET committed = ?, last_start = ?, last_end = ?, last_sha256 = ? WHERE id = ?")
           .run(committed, plan.lastRange.start, plan.lastRange.end, plan.lastRange.sha256, id);
       }
-      return sessionFrom(this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as Row);
-    })();
+      return sessionFrom(this.stmt("SELECT * FROM sessions WHERE id = ?").get(id) as Row);
+    });
   }
 }
