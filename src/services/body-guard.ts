@@ -34,17 +34,24 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
     let seen = 0;
     let stalled = false;
     let complete = false;
+    // One timer and one stall promise for the whole body, re-armed before each read (a timer and a
+    // promise per socket chunk cost more than the rest of the loop). Only a wait for the client
+    // counts: the timer going off while the consumer holds a chunk does nothing.
+    let reading = false;
+    let stallWith: (e: unknown) => void = () => {};
+    const stall = new Promise<never>((_, reject) => (stallWith = reject));
+    stall.catch(() => {}); // only ever observed through race()
+    const timer = setTimeout(() => {
+      if (!reading) return;
+      stalled = true;
+      const e = errors.invalidUpload(`The request body stalled for more than ${idleMs} ms; nothing was committed.`);
+      stalls.add(e);
+      stallWith(e);
+    }, idleMs);
     try {
       for (;;) {
-        let timer: NodeJS.Timeout | undefined;
-        const stall = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            stalled = true;
-            const e = errors.invalidUpload(`The request body stalled for more than ${idleMs} ms; nothing was committed.`);
-            stalls.add(e);
-            reject(e);
-          }, idleMs);
-        });
+        timer.refresh();
+        reading = true;
         let r: IteratorResult<unknown>;
         try {
           // race() also handles a later rejection of the abandoned read (the socket closing after a stall).
@@ -53,7 +60,7 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
           if (stalled) throw e;
           throw errors.invalidUpload(`The request body ended early (${(e as Error).message}); nothing was committed.`);
         } finally {
-          clearTimeout(timer);
+          reading = false;
         }
         if (r.done) break;
         const buf = r.value as Buffer;
@@ -65,6 +72,7 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
       if (seen !== length) throw errors.invalidUpload(`The body ended after ${seen} of the ${length} bytes declared; nothing was committed.`);
       complete = true;
     } finally {
+      clearTimeout(timer);
       // Stopped early for another reason (a refused digest, a storage error): drain what is left so the
       // connection can carry the answer and the next request.
       if (!complete && !stalled) {
