@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `taskdrop` command: serve, token, and the client commands beside them.
 import { Command } from "commander";
+import { registerClientCommands } from "./client-commands.js";
 import { fail } from "./common.js";
 import { registerServe } from "./serve.js";
 import { registerToken } from "./token.js";
@@ -10,5 +11,6 @@ const program = new Command("taskdrop")
   .showHelpAfterError();
 registerServe(program);
 registerToken(program);
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

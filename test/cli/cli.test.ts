@@ -1,0 +1,174 @@
+// The client commands through the real binary against a real server: output, exit codes and the
+// bytes that arrive.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { TaskdropClient } from "../../src/client/index.js";
+import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
+import { MiB, closeServer, sha } from "../client/support.js";
+import { cliEnv, run } from "./run.js";
+
+let s: TestServer;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let api: TaskdropClient;
+before(async () => {
+  s = await startTestServer();
+  dir = tempDir("taskdrop-cli-");
+  env = cliEnv(`${s.url}/v1.0`, s.dataDir, join(dir, "state"));
+  api = new TaskdropClient({ baseUrl: `${s.url}/v1.0`, token: await s.token({ user: "alice" }) });
+});
+after(async () => {
+  await closeServer(s);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const file = (name: string, data: Uint8Array) => {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  return p;
+};
+
+describe("help and usage", () => {
+  test("--help for every command, with the exit codes; exit 0", async () => {
+    const top = await run(["--help"], { env });
+    assert.equal(top.code, 0);
+    for (const c of ["upload", "download", "ls", "serve", "token"]) assert.match(top.stdout, new RegExp(`\\n  ${c} `));
+    const helps = await Promise.all(["upload", "download", "ls"].map((c) => run([c, "--help"], { env })));
+    for (const r of helps) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /--base-url <url>[\s\S]*TASKDROP_BASE_URL/);
+      assert.match(r.stdout, /Exit codes:[\s\S]*130  interrupted/);
+    }
+  });
+
+  test("usage errors exit 2: unknown option, missing --task, a chunk over 4M, a bad --list kind, no token", async () => {
+    const f = file("u.bin", randomBytes(10));
+    const cases: [string[], RegExp][] = [
+      [["ls", "--bogus"], /unknown option '--bogus'/],
+      [["upload", f], /required option '--task <title\|id>' not specified/],
+      [["upload", f, "--task", "x", "--chunk-size", "5M"], /at most 4M/],
+      [["ls", "things"], /ls takes one of lists, tasks, attachments, uploads/],
+      [["upload", f, f, "--task", "x", "--name", "n"], /--name needs exactly one file/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args, { env })));
+    cases.forEach(([args, message], i) => {
+      assert.equal(results[i]!.code, 2, `${args.join(" ")}: ${results[i]!.stderr}`);
+      assert.match(results[i]!.stderr, message);
+    });
+    const noKey = await run(["ls"], { env: { ...env, TASKDROP_DATA_DIR: join(dir, "no-server-here") } });
+    assert.equal(noKey.code, 2);
+    assert.match(noKey.stderr, /no token: pass --token \(or set TASKDROP_TOKEN\)/);
+  });
+});
+
+describe("ls, upload, download", () => {
+  test("ls lists as a table and as JSON", async () => {
+    await api.lists.create({ displayName: "Work stuff" });
+    const r = await run(["ls"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^NAME +KIND +ID\n/);
+    assert.match(r.stdout, /\nTasks +default +AQMkL\S+=\n/);
+    assert.match(r.stdout, /\nWork stuff +AQMkL\S+=\n/);
+    const j = await run(["ls", "lists", "--json"], { env });
+    const lists = JSON.parse(j.stdout) as { displayName: string }[];
+    assert.deepEqual(lists.map((l) => l.displayName).sort(), ["Tasks", "Work stuff"]);
+  });
+
+  test("upload two files with --create (plain progress lines), ls attachments, download identical copies", async () => {
+    const a = randomBytes(5 * MiB + 3);
+    const b = randomBytes(1000);
+    const fa = file("alpha.bin", a);
+    const fb = file("beta.txt", b);
+    const r = await run(["upload", fa, fb, "--list", "work STUFF", "--task", "Ship it", "--create"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Uploaded .*alpha\.bin \(5\.0 MiB\) to "Ship it" in list "Work stuff": attachment AQMkA\S+=\n/m);
+    assert.match(r.stdout, /^Uploaded .*beta\.txt \(1000 B\)/m);
+    assert.match(r.stderr, /alpha\.bin: 5\.0 MiB \/ 5\.0 MiB \(100%\)/);
+
+    const ls = await run(["ls", "attachments", "--task", "Ship it"], { env });
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /^NAME +SIZE +TYPE +MODIFIED +ID\n/);
+    assert.match(ls.stdout, /\nalpha\.bin +5\.0 MiB +application\/octet-stream +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +AQMkA\S+=\n/);
+    assert.match(ls.stdout, /\nbeta\.txt +1000 B +text\/plain /);
+    const tasks = await run(["ls", "tasks", "--list", "Work stuff"], { env });
+    assert.match(tasks.stdout, /\nShip it +notStarted +yes +AQMkT/);
+
+    const out = join(dir, "copy.bin");
+    const d = await run(["download", "Ship it", "alpha.bin", "-o", out], { env });
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stdout, /Downloaded alpha\.bin \(5\.0 MiB, length and SHA-256 verified\) to /);
+    assert.equal(sha(readFileSync(out)), sha(a));
+    const again = await run(["download", "Ship it", "alpha.bin", "-o", out], { env });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /exists; use --force/);
+    assert.equal((await run(["download", "Ship it", "alpha.bin", "-o", out, "--force"], { env })).code, 0);
+    // Default name in the working directory, and stdout.
+    const cwd = join(dir, "downloads");
+    mkdirSync(cwd);
+    assert.equal((await run(["download", "Ship it", "beta.txt"], { env, cwd })).code, 0);
+    assert.equal(sha(readFileSync(join(cwd, "beta.txt"))), sha(b));
+    const toStdout = await run(["download", "Ship it", "beta.txt", "-o", "-"], { env });
+    assert.equal(toStdout.code, 0);
+    assert.equal(sha(toStdout.stdoutBytes), sha(b));
+  });
+
+  test("--json: one event per line, the uploaded bytes are exact", async () => {
+    const data = randomBytes(9 * MiB);
+    const f = file("gamma.bin", data);
+    const r = await run(["upload", f, "--task", "JSON task", "--create", "--json", "--chunk-size", "2M"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(events.every((e) => e.event === "progress" || e.event === "uploaded"));
+    const done = events.at(-1)!;
+    assert.equal(done.event, "uploaded");
+    assert.equal(done.size, data.length);
+    assert.equal(done.resumedFrom, 0);
+    const bytes = Buffer.from(await (await api.attachments.content(String(done.listId), String(done.taskId), String(done.attachmentId))).arrayBuffer());
+    assert.equal(sha(bytes), sha(data));
+  });
+});
+
+describe("exit codes for failures", () => {
+  test("not found (3): file, list, task (with a hint), attachment", async () => {
+    const f = file("nf.bin", randomBytes(10));
+    const cases: [string[], RegExp][] = [
+      [["upload", join(dir, "missing.bin"), "--task", "x"], /no such file: .*missing\.bin/],
+      [["upload", f, "--list", "Nope", "--task", "x"], /no list "Nope" \(lists: Tasks/],
+      [["upload", f, "--task", "No such task"], /no task "No such task" in any list \(add --create to create it\)/],
+      [["download", "Ship it", "nothing.bin"], /no attachment "nothing\.bin" on task "Ship it" \(attachments: alpha\.bin, beta\.txt, nf\.bin\)/],
+    ];
+    await run(["upload", f, "--task", "Ship it", "--create"], { env });
+    const results = await Promise.all(cases.map(([args]) => run(args, { env })));
+    cases.forEach(([args, message], i) => {
+      assert.equal(results[i]!.code, 3, `${args.join(" ")}: ${results[i]!.stderr}`);
+      assert.match(results[i]!.stderr, message);
+    });
+  });
+
+  test("auth (4), refused (5), unavailable (6)", async () => {
+    const bad = await run(["ls", "--token", "nope"], { env });
+    assert.equal(bad.code, 4);
+    assert.match(bad.stderr, /401 InvalidAuthenticationToken/);
+    const big = file("big.bin", new Uint8Array(25 * MiB + 1));
+    const tooBig = await run(["upload", big, "--task", "Ship it"], { env });
+    assert.equal(tooBig.code, 5);
+    assert.match(tooBig.stderr, /at most 26214400 bytes \(25 MiB\)/);
+    const down = await run(["ls", "--base-url", `http://127.0.0.1:${await closedPort()}/v1.0`, "--retries", "1"], { env });
+    assert.equal(down.code, 6);
+    assert.match(down.stderr, /retry 1\/1 in [\d.]+s\n.*ECONNREFUSED/);
+  });
+});
