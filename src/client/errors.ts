@@ -88,13 +88,11 @@ export function redactUrl(url: string): string {
 }
 
 function describeCause(e: unknown): string {
-  const parts: string[] = [];
-  let cur: unknown = e;
-  for (let i = 0; i < 4 && cur; i++) {
-    const c = cur as { message?: string; code?: string; cause?: unknown };
-    const text = [c.code, c.message].filter(Boolean).join(" ");
-    if (text && !parts.includes(text)) parts.push(text);
-    cur = c.cause;
-  }
-  return parts.join(": ") || String(e);
+  // The innermost cause says what happened ("connect ECONNREFUSED 127.0.0.1:8080"); fetch's own
+  // "fetch failed" around it says nothing.
+  let deepest = e as { message?: string; code?: string; cause?: unknown } | undefined;
+  for (let i = 0; i < 5 && deepest?.cause; i++) deepest = deepest.cause as typeof deepest;
+  const msg = deepest?.message || deepest?.code;
+  if (!msg) return String(e);
+  return deepest?.code && !msg.includes(deepest.code) ? `${deepest.code}: ${msg}` : msg;
 }
