@@ -22,7 +22,7 @@ export function acquireDirLock(dataDir: string): DirLock {
   try {
     // In exclusive locking mode the lock taken by the first write is kept until the connection closes.
     db.pragma("locking_mode = EXCLUSIVE");
-    db.pragma("journal_mode = OFF"); // its content is worthless; no journal file beside it
+    db.pragma("journal_mode = MEMORY"); // its content is worthless: no journal file beside it
     db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER)");
     db.transaction(() => {
       db.prepare("DELETE FROM holder").run();
