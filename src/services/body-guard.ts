@@ -34,15 +34,13 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
     let seen = 0;
     let stalled = false;
     let complete = false;
-    // One timer and one stall promise for the whole body, re-armed before each read (a timer and a
-    // promise per socket chunk cost more than the rest of the loop). Only a wait for the client
-    // counts: the timer going off while the consumer holds a chunk does nothing.
-    let reading = false;
-    let stallWith: (e: unknown) => void = () => {};
-    const stall = new Promise<never>((_, reject) => (stallWith = reject));
-    stall.catch(() => {}); // only ever observed through race()
+    // One timer for the whole body, re-armed before each read (a timer per socket chunk costs more
+    // than the rest of the loop). Only a wait for the client counts: the timer going off while the
+    // consumer holds a chunk does nothing. The stall promise is made per read: a promise that
+    // outlived the reads would keep every race() of the body, and so every chunk, reachable.
+    let stallWith: ((e: unknown) => void) | undefined;
     const timer = setTimeout(() => {
-      if (!reading) return;
+      if (!stallWith) return;
       stalled = true;
       const e = errors.invalidUpload(`The request body stalled for more than ${idleMs} ms; nothing was committed.`);
       stalls.add(e);
@@ -51,7 +49,7 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
     try {
       for (;;) {
         timer.refresh();
-        reading = true;
+        const stall = new Promise<never>((_, reject) => (stallWith = reject));
         let r: IteratorResult<unknown>;
         try {
           // race() also handles a later rejection of the abandoned read (the socket closing after a stall).
@@ -60,7 +58,7 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
           if (stalled) throw e;
           throw errors.invalidUpload(`The request body ended early (${(e as Error).message}); nothing was committed.`);
         } finally {
-          reading = false;
+          stallWith = undefined;
         }
         if (r.done) break;
         const buf = r.value as Buffer;
