@@ -98,31 +98,35 @@ describe("ls, upload, download", () => {
     assert.match(r.stdout, /^Uploaded .*beta\.txt \(1000 B\)/m);
     assert.match(r.stderr, /alpha\.bin: 5\.0 MiB \/ 5\.0 MiB \(100%\)/);
 
-    const ls = await run(["ls", "attachments", "--task", "Ship it"], { env });
+    const out = join(dir, "copy.bin");
+    const cwd = join(dir, "downloads");
+    mkdirSync(cwd);
+    const [ls, tasks, d, byName, toStdout] = await Promise.all([
+      run(["ls", "attachments", "--task", "Ship it"], { env }),
+      run(["ls", "tasks", "--list", "Work stuff"], { env }),
+      run(["download", "Ship it", "alpha.bin", "-o", out], { env }),
+      // Default name, in the working directory.
+      run(["download", "Ship it", "beta.txt"], { env, cwd }),
+      run(["download", "Ship it", "beta.txt", "-o", "-"], { env }),
+    ]);
     assert.equal(ls.code, 0, ls.stderr);
     assert.match(ls.stdout, /^NAME +SIZE +TYPE +MODIFIED +ID\n/);
     assert.match(ls.stdout, /\nalpha\.bin +5\.0 MiB +application\/octet-stream +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +AQMkA\S+=\n/);
     assert.match(ls.stdout, /\nbeta\.txt +1000 B +text\/plain /);
-    const tasks = await run(["ls", "tasks", "--list", "Work stuff"], { env });
     assert.match(tasks.stdout, /\nShip it +notStarted +yes +AQMkT/);
 
-    const out = join(dir, "copy.bin");
-    const d = await run(["download", "Ship it", "alpha.bin", "-o", out], { env });
     assert.equal(d.code, 0, d.stderr);
     assert.match(d.stdout, /Downloaded alpha\.bin \(5\.0 MiB, length and SHA-256 verified\) to /);
     assert.equal(sha(readFileSync(out)), sha(a));
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.equal(sha(readFileSync(join(cwd, "beta.txt"))), sha(b));
+    assert.equal(toStdout.code, 0);
+    assert.equal(sha(toStdout.stdoutBytes), sha(b));
+
     const again = await run(["download", "Ship it", "alpha.bin", "-o", out], { env });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /exists; use --force/);
     assert.equal((await run(["download", "Ship it", "alpha.bin", "-o", out, "--force"], { env })).code, 0);
-    // Default name in the working directory, and stdout.
-    const cwd = join(dir, "downloads");
-    mkdirSync(cwd);
-    assert.equal((await run(["download", "Ship it", "beta.txt"], { env, cwd })).code, 0);
-    assert.equal(sha(readFileSync(join(cwd, "beta.txt"))), sha(b));
-    const toStdout = await run(["download", "Ship it", "beta.txt", "-o", "-"], { env });
-    assert.equal(toStdout.code, 0);
-    assert.equal(sha(toStdout.stdoutBytes), sha(b));
   });
 
   test("--json: one event per line, the uploaded bytes are exact", async () => {
@@ -160,14 +164,16 @@ describe("exit codes for failures", () => {
   });
 
   test("auth (4), refused (5), unavailable (6)", async () => {
-    const bad = await run(["ls", "--token", "nope"], { env });
+    const big = file("big.bin", new Uint8Array(25 * MiB + 1));
+    const [bad, tooBig, down] = await Promise.all([
+      run(["ls", "--token", "nope"], { env }),
+      run(["upload", big, "--task", "Ship it"], { env }),
+      closedPort().then((port) => run(["ls", "--base-url", `http://127.0.0.1:${port}/v1.0`, "--retries", "1"], { env })),
+    ]);
     assert.equal(bad.code, 4);
     assert.match(bad.stderr, /401 InvalidAuthenticationToken/);
-    const big = file("big.bin", new Uint8Array(25 * MiB + 1));
-    const tooBig = await run(["upload", big, "--task", "Ship it"], { env });
     assert.equal(tooBig.code, 5);
     assert.match(tooBig.stderr, /at most 26214400 bytes \(25 MiB\)/);
-    const down = await run(["ls", "--base-url", `http://127.0.0.1:${await closedPort()}/v1.0`, "--retries", "1"], { env });
     assert.equal(down.code, 6);
     assert.match(down.stderr, /retry 1\/1 in [\d.]+s\n.*ECONNREFUSED/);
   });

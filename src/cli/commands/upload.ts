@@ -153,6 +153,7 @@ async function upload(files: string[], flags: UploadFlags): Promise<number> {
             bytes,
             total: sizes[job.i],
             resumable: store !== undefined,
+            ...(store ? { resume: commandLine(process.argv.slice(2)) } : {}),
           });
         } else {
           reporter.fail(f, `taskdrop: ${f}: ${describeError(error)}`, { event: "failed", file: f, error: describeError(error), code: (error as { code?: string }).code, exitCode: exitCodeOf(error) });
