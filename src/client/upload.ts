@@ -313,7 +313,7 @@ async function postSmall(ctx: UploadContext, o: UploadOptions, src: OpenedSource
 }
 
 /** Statuses after which the session is asked where it stands and the upload goes on. */
-const RECOVERABLE = new Set([408, 409, 413, 416, 425, 429]);
+const RECOVERABLE = new Set([408, 409, 416, 425, 429]);
 
 async function sendRanges(
   ctx: UploadContext,
@@ -365,16 +365,16 @@ async function sendRanges(
           return await completedId(ctx, o, res.headers.get("location"), body?.id as string | undefined, name, size, startedAt);
         }
         const next = ranges ? firstOffset(ranges) : undefined;
-        if (next !== undefined && next >= offset && next <= size) {
-          if (next > offset) failures = 0;
+        if (next !== undefined && next > offset && next <= size) {
+          failures = 0;
           pace.bytes += next - offset;
           offset = next;
           progress(offset);
           await paceUpload(o.maxBytesPerSecond, pace, signal);
           continue;
         }
-        // An answer we cannot place: ask the session instead of guessing.
-        problem = new TaskdropError("badSession", "PUT answered 200 without a usable nextExpectedRanges.");
+        // An answer we cannot place (or one that did not move on): ask the session instead of guessing.
+        problem = new TaskdropError("badSession", `PUT answered 200 with nextExpectedRanges ${JSON.stringify(ranges)} after the range at ${offset}.`);
       } else {
         problem = await errorFrom(res, "PUT", uploadUrl);
         if (res.status === 413 && chunkSize > MIN_CHUNK_BYTES) {

@@ -174,4 +174,16 @@ test("a server with a smaller range limit: the 413 halves the range size until i
   } finally {
     await closeServer(small);
   }
+  // Below the smallest range the client will use (64 KiB), the server's 413 is the answer.
+  const tiny = await startTestServer({ rangeLimit: "1000" });
+  try {
+    const g = await makeTask(tiny);
+    const c = new TaskdropClient({ baseUrl: `${tiny.url}/v1.0`, token: g.token, resumeStore: memoryResumeStore(), retry: { baseDelayMs: 5 } });
+    await assert.rejects(
+      c.uploadAttachment({ listId: g.listId, taskId: g.taskId, source: randomBytes(200_000), name: "tiny.bin" }),
+      (e: GraphRequestError) => e.status === 413 && /1000 bytes/.test(e.message),
+    );
+  } finally {
+    await closeServer(tiny);
+  }
 });
