@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -16,8 +16,16 @@ import { call } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { MiB, closeServer, sha } from "./support.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+/** CHROMIUM_PATH, else the first chromium (Debian's package) or chrome on PATH. */
+function findChromium(): string | undefined {
+  if (process.env.CHROMIUM_PATH) return existsSync(process.env.CHROMIUM_PATH) ? process.env.CHROMIUM_PATH : undefined;
+  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    for (const name of ["chromium", "chromium-browser", "google-chrome"]) if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+const CHROMIUM = findChromium();
+const skip = CHROMIUM ? false : `Chromium not found (apt-get install -y chromium, or set CHROMIUM_PATH)${process.env.CHROMIUM_PATH ? `: nothing at ${process.env.CHROMIUM_PATH}` : " on PATH"}`;
 const clientDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "client");
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>taskdrop client</title>
