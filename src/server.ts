@@ -15,6 +15,9 @@ import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/types.js";
 import { ensureDevCertificates, loadUserCertificate, type TlsMaterial } from "./tls/index.js";
 
+/** How long in-flight requests may run on after a shutdown begins. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -104,7 +107,17 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
         (closing ??= (async () => {
           clearInterval(tlsTimer);
           janitor.stop();
-          await app.close();
+          // In-flight requests may finish; keep-alive connections are dropped as soon as they go idle
+          // (a connection can turn idle just after close() looked), and after a grace period nothing
+          // holds the shutdown any longer.
+          const idle = setInterval(() => app.server.closeIdleConnections(), 25);
+          const hard = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          try {
+            await app.close();
+          } finally {
+            clearInterval(idle);
+            clearTimeout(hard);
+          }
           await store.close();
           log.info({ event: "server_stopped" }, "Taskdrop stopped");
         })()),
