@@ -1,16 +1,6 @@
 #!/usr/bin/env node
-// The `taskdrop` command: serve, token, and the client commands beside them.
-import { Command } from "commander";
-import { registerClientCommands } from "./client-commands.js";
-import { fail } from "./common.js";
-import { registerServe } from "./serve.js";
-import { registerToken } from "./token.js";
-
-const program = new Command("taskdrop")
-  .description("Microsoft Graph To Do task attachments with resumable upload sessions: server, client and tools.")
-  .showHelpAfterError();
-registerServe(program);
-registerToken(program);
-registerClientCommands(program);
-
-program.parseAsync(process.argv).catch(fail);
+// Entry point. Every range's write and fdatasync runs on libuv's thread pool, whose default of 4
+// threads leaves dozens of concurrent uploads queueing behind each other's fsyncs; the pool is sized
+// when first used, so this must happen before anything else is loaded.
+process.env.UV_THREADPOOL_SIZE ??= "16";
+await import("./program.js");
