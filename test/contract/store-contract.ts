@@ -621,6 +621,50 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>,
         assert.ok((await readAll(await store.attachments.read(att))).equals(data));
         assert.equal(await t.storedBytes(), data.length);
       });
+
+      test("the object's SHA-256 holds across refused ranges, failed bodies and a reopen", async () => {
+        // Stores may keep a running hash of the committed bytes: a range that is refused after its
+        // body was read in full, or whose body failed, must leave that state as it was committed;
+        // after a reopen the state is gone and the object must still hash right.
+        const { task } = await seed("o1");
+        const refuse = () => {
+          throw new GraphError("invalidRequest", "digest mismatch");
+        };
+        const refused = async (s: UploadSession, offset: number, length: number) => {
+          const lease = (await store.sessions.lease(s.id))!;
+          try {
+            const other = randomBytes(length); // fully read, then refused
+            await assert.rejects(lease.writeRange({ offset, length, body: bodyOf(other), final: offset + length === s.size, plan: refuse }), isKind("invalidRequest"));
+          } finally {
+            await lease.release();
+          }
+        };
+        const completes = async (s: UploadSession, data: Buffer, offset: number) => {
+          const done = await writeRange(store, s, data, offset, data.length - offset);
+          assert.equal(done.status, "completed");
+          const att = (await store.attachments.all("o1", task.id)).find((a) => done.status === "completed" && a.id === done.attachmentId)!;
+          assert.equal(att.sha256, sha(data));
+          assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+        };
+
+        const data = randomBytes(900_000);
+        const s = await openSession(task, data.length);
+        await writeRange(store, s, data, 0, 200_000);
+        await refused(s, 200_000, 300_000);
+        await assert.rejects(writeRange(store, s, data, 200_000, 300_000, brokenBody(randomBytes(300_000), 100_000)), isKind("invalidRequest"));
+        await writeRange(store, s, data, 200_000, 300_000);
+        await refused(s, 500_000, 400_000); // a final range
+        await refused(s, 500_000, 400_000);
+        await completes(s, data, 500_000);
+
+        const again = randomBytes(500_000);
+        const r = await openSession(task, again.length);
+        await writeRange(store, r, again, 0, 200_000);
+        await refused(r, 200_000, 300_000);
+        store = await t.reopen();
+        await refused(r, 200_000, 300_000);
+        await completes(r, again, 200_000);
+      });
     });
 
     describe("another instance on the same data", () => {
@@ -640,6 +684,27 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>,
           await writeRange(peer, s, data, 100_000, 200_000);
           const att = (await store.attachments.all("o1", task.id))[0]!;
           assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+        } finally {
+          await peer.close();
+        }
+      });
+
+      test("ranges alternating between instances still complete with the object's SHA-256", async (ctx) => {
+        // Each instance may hold a running hash for the offsets it wrote; one that is behind the
+        // committed offset (the other instance wrote since) must not be used.
+        if (!t.openPeer) return ctx.skip(`${name} allows one process per data directory`);
+        const peer = await t.openPeer();
+        try {
+          const { task } = await seed("o1");
+          for (const order of [[store, peer, store], [store, store, peer]]) {
+            const data = randomBytes(300_000);
+            const s = await openSession(task, data.length);
+            for (let i = 0; i < 3; i++) await writeRange(order[i]!, s, data, i * 100_000, 100_000);
+            const done = (await store.sessions.get(s.id))!;
+            assert.equal(done.status, "completed");
+            const att = (await store.attachments.all("o1", task.id)).find((a) => done.status === "completed" && a.id === done.attachmentId)!;
+            assert.equal(att.sha256, sha(data));
+          }
         } finally {
           await peer.close();
         }

@@ -8,7 +8,7 @@
 // - A range's chunk rows and its offset commit in one transaction: all or nothing.
 // - Row locks are taken in one order everywhere (list, then task, then session/attachment), and
 //   are never held while a body streams, so deletions and cancels are never stuck behind an upload.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, type Hash } from "node:crypto";
 import type { Readable } from "node:stream";
 import pg from "pg";
 import { errors, isGraphError } from "../../domain/errors.js";
@@ -20,9 +20,33 @@ import { migrate } from "./migrations.js";
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
 
-/** Connections per instance: general queries, and one per PUT in flight (the lease). */
-const POOL_MAX = 8;
-const LEASE_POOL_MAX = 24;
+/**
+ * Connections per instance, split between general queries and one per PUT in flight (the lease).
+ * 30 lets three instances share PostgreSQL's default max_connections = 100 with room for admin
+ * sessions; more PUTs than lease connections queue (their bodies wait in the socket).
+ */
+export const DEFAULT_POOL_SIZE = 30;
+export const MIN_POOL_SIZE = 4;
+/** How long a PUT waits for a lease connection before 503: long enough to queue behind a burst. */
+const LEASE_WAIT_MS = 30_000;
+const GENERAL_WAIT_MS = 10_000;
+
+/** General connections out of `size`: a quarter, at least 2 and at most 8; the rest are for leases. */
+function splitPool(size: number): { general: number; lease: number } {
+  const general = Math.min(8, Math.max(2, Math.floor(size / 4)));
+  return { general, lease: size - general };
+}
+
+/** Open sessions whose running hash this process keeps (a few hundred bytes each). */
+const MAX_OBJECT_HASHES = 100_000;
+
+/** Passes `body` through, feeding every chunk to `hash`. */
+async function* hashing(body: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
 
 /** Advisory-lock keys, namespaced by schema so deployments sharing one database never collide. */
 const SESSION_KEY = "hashtextextended('taskdrop:session:' || current_schema() || ':' || $1, 0)";
@@ -99,6 +123,15 @@ function redact(url: string): string {
 export class PgStore implements Store {
   readonly kind = "postgres" as const;
   private closed = false;
+  /**
+   * SHA-256 state of the committed bytes of open sessions this process wrote, keyed by blob, so
+   * the final range needs no re-read of the object. A state is only used when its offset equals the
+   * session's committed offset (read in the range's transaction, under the lease): committed bytes
+   * never change, so a state for that offset is right whoever wrote them. After a restart, or when
+   * another instance wrote the previous range, there is no matching state and the final range
+   * hashes the rows instead.
+   */
+  private readonly objectHashes = new Map<string, { committed: number; hash: Hash }>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -106,7 +139,10 @@ export class PgStore implements Store {
   ) {}
 
   /** Connects, applies pending migrations (safe when several instances start at once). */
-  static async open(databaseUrl: string): Promise<PgStore> {
+  static async open(databaseUrl: string, opts: { poolSize?: number } = {}): Promise<PgStore> {
+    const size = opts.poolSize ?? DEFAULT_POOL_SIZE;
+    if (!Number.isInteger(size) || size < MIN_POOL_SIZE) throw new Error(`The database pool size must be a whole number of at least ${MIN_POOL_SIZE}, got ${size}`);
+    const split = splitPool(size);
     const make = (max: number, connectionTimeoutMillis: number) => {
       const pool = new pg.Pool({
         connectionString: databaseUrl,
@@ -122,8 +158,8 @@ export class PgStore implements Store {
       pool.on("connect", (c) => c.on("error", () => {}));
       return pool;
     };
-    const pool = make(POOL_MAX, 10_000);
-    const leasePool = make(LEASE_POOL_MAX, 5_000);
+    const pool = make(split.general, GENERAL_WAIT_MS);
+    const leasePool = make(split.lease, LEASE_WAIT_MS);
     try {
       let c: Client;
       try {
@@ -273,6 +309,8 @@ export class PgStore implements Store {
 
   /** Deletes bytes in the same transaction as the records naming them: no orphans, no sweep needed. */
   private async freeBlobs(c: Client, blobs: string[]): Promise<void> {
+    // Forgotten before the commit: if it rolls back, the state is merely lost (the fallback re-reads).
+    for (const b of blobs) this.objectHashes.delete(b);
     if (blobs.length > 0) await c.query("DELETE FROM blob_chunks WHERE blob = ANY($1::uuid[])", [blobs]);
   }
 
@@ -423,7 +461,7 @@ export class PgStore implements Store {
     try {
       c = await this.leasePool.connect();
     } catch {
-      // Either every upload connection is in use (the pool's wait timed out) or the database is down.
+      // Either every upload connection stayed in use for LEASE_WAIT_MS or the database is down.
       throw errors.unavailable("No database connection for the upload is available right now; retry shortly.");
     }
     let ok: boolean;
@@ -459,15 +497,29 @@ export class PgStore implements Store {
     };
   }
 
+  /** Keeps the running hash of a session that stays open; called only after its COMMIT returned. */
+  private rememberHash(blob: string, s: UploadSession, hash: Hash | undefined): void {
+    this.objectHashes.delete(blob);
+    if (s.status !== "open" || !hash) return;
+    if (this.objectHashes.size >= MAX_OBJECT_HASHES) this.objectHashes.clear(); // bounded; the fallback re-reads
+    this.objectHashes.set(blob, { committed: s.committed, hash });
+  }
+
   private async writeRange(c: Client, id: string, args: WriteRangeArgs): Promise<UploadSession> {
+    let hash: Hash | undefined;
     await c.query("BEGIN");
     try {
       const before = (await c.query("SELECT * FROM sessions WHERE id = $1", [id])).rows[0];
       if (!before || before.status !== "open") throw errors.notFound();
       if (num(before.committed) !== args.offset) throw errors.invalidRange(`The next expected offset is ${num(before.committed)}.`);
       const blob = before.blob as string;
-      await writeChunks(c, blob, args.offset, args.length, args.body);
-      const objectSha256 = args.final ? await sha256Of(c, blob, args.offset + args.length) : null;
+      // The object's hash continues from the committed bytes' state, on a copy: if this range is
+      // not committed, the state for the committed offset stays as it was.
+      const known = this.objectHashes.get(blob);
+      hash = args.offset === 0 ? createHash("sha256") : known?.committed === args.offset ? known.hash.copy() : undefined;
+      await writeChunks(c, blob, args.offset, args.length, hash ? hashing(args.body, hash) : args.body);
+      // Without a state (restart, or another instance wrote the previous range): hash the rows.
+      const objectSha256 = args.final ? (hash ? hash.digest("hex") : await sha256Of(c, blob, args.offset + args.length)) : null;
       // Lock order: task before session (as deletions take them).
       if (args.final) await c.query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE", [before.task_id]);
       const now = (await c.query("SELECT * FROM sessions WHERE id = $1 FOR UPDATE", [id])).rows[0];
@@ -499,7 +551,9 @@ export class PgStore implements Store {
       }
       // With synchronous_commit on (PostgreSQL's default) COMMIT returns once the WAL is flushed.
       await c.query("COMMIT");
-      return sessionFrom(after);
+      const done = sessionFrom(after);
+      this.rememberHash(after.blob as string, done, hash);
+      return done;
     } catch (e) {
       // On a broken connection ROLLBACK fails too; release() then discards the connection.
       await c.query("ROLLBACK").catch(() => {});
