@@ -21,6 +21,8 @@ export interface Config {
   dataDir: string;
   store: StoreKind;
   databaseUrl?: string;
+  /** PostgreSQL connections per instance (general queries plus one per PUT in flight). */
+  databasePoolSize: number;
   https: boolean;
   tlsCert?: string;
   tlsKey?: string;
@@ -56,6 +58,11 @@ export const OPTIONS = {
   dataDir: { env: "TASKDROP_DATA_DIR", help: "data directory (SQLite database, bytes, keys, certificates)", def: "./data" },
   store: { env: "TASKDROP_STORE", help: "store: sqlite (embedded) or postgres", def: "sqlite" },
   databaseUrl: { env: "TASKDROP_DATABASE_URL", help: "PostgreSQL URL for --store postgres", def: "" },
+  databasePoolSize: {
+    env: "TASKDROP_DATABASE_POOL_SIZE",
+    help: "PostgreSQL connections per instance; keep instances x size below the server's max_connections",
+    def: "30",
+  },
   https: { env: "TASKDROP_HTTPS", help: "serve HTTPS with a development certificate (or --tls-cert/--tls-key)", def: "false" },
   tlsCert: { env: "TASKDROP_TLS_CERT", help: "PEM certificate file for HTTPS", def: "" },
   tlsKey: { env: "TASKDROP_TLS_KEY", help: "PEM private key file for HTTPS", def: "" },
@@ -150,6 +157,7 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
     dataDir: resolve(get("dataDir")),
     store,
     databaseUrl,
+    databasePoolSize: int("--database-pool-size", get("databasePoolSize"), 4, 1000),
     https: https || tlsCert !== undefined,
     tlsCert,
     tlsKey,

@@ -7,7 +7,7 @@ import type { Store } from "./types.js";
 export async function openStore(config: Config): Promise<Store> {
   if (config.store === "postgres") {
     if (!config.databaseUrl) throw new ConfigError("--store postgres needs --database-url (or TASKDROP_DATABASE_URL)");
-    return PgStore.open(config.databaseUrl);
+    return PgStore.open(config.databaseUrl, { poolSize: config.databasePoolSize });
   }
   return SqliteStore.open(config.dataDir);
 }
