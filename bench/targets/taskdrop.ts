@@ -3,7 +3,12 @@
 // createUploadSession, then PUT ranges with Content-Range to the uploadUrl (the session id is the
 // capability, so no token is sent there, as the .NET and Java SDKs do), and verified by hashing
 // GET {Location}/$value.
+//
+// A database outlives the run, so each start uses a user of its own (sessions a failed run left
+// open never count against the next run's per-user cap), a failed upload cancels its session, and
+// stopping deletes the list (and with it every task, attachment and session of the run).
 import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -61,22 +66,32 @@ async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions): P
   captureOutput(child, tail);
   let exit: string | undefined;
   child.once("exit", (code, sig) => (exit = String(code ?? sig)));
+  let auth: Record<string, string> | undefined;
+  let listId: string | undefined;
+  /** Best effort: deletes the run's list through the API (a database keeps it otherwise). */
+  const dropList = async () => {
+    if (kind !== "postgres" || !auth || !listId) return;
+    await fetch(`${base}/v1.0/me/todo/lists/${encodeURIComponent(listId)}`, { method: "DELETE", headers: auth, signal: AbortSignal.timeout(30_000) })
+      .then((r) => r.arrayBuffer())
+      .catch(() => undefined);
+  };
   try {
     await waitForHealth(base, () => exit, tail);
+    const user = `bench-${randomBytes(6).toString("hex")}`;
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [mainJs, "token", "--user", "bench", "--data-dir", opts.dataDir, ...stores],
+      [mainJs, "token", "--user", user, "--data-dir", opts.dataDir, ...stores],
       { env },
     );
     const token = stdout.trim().split("\n").pop()?.trim() ?? "";
-    if (!token) throw new Error("`taskdrop token --user bench` printed no token");
-    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    if (!token) throw new Error(`\`taskdrop token --user ${user}\` printed no token`);
+    auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const list = await json(
       await fetch(`${base}/v1.0/me/todo/lists`, { method: "POST", headers: auth, body: JSON.stringify({ displayName: "bench" }) }),
       201,
       "create list",
     );
-    const listId = String(list.id);
+    listId = String(list.id);
     const task = await json(
       await fetch(`${base}/v1.0/me/todo/lists/${encodeURIComponent(listId)}/tasks`, {
         method: "POST",
@@ -88,17 +103,12 @@ async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions): P
     );
     const endpoint: Endpoint = { baseUrl: base, token, listId, taskId: String(task.id) };
     const stop = async () => {
-      // The data directory goes with the run, but a database outlives it: delete the list (and so
-      // its task and the attachments) through the API, best effort.
-      if (kind === "postgres") {
-        await fetch(`${base}/v1.0/me/todo/lists/${encodeURIComponent(listId)}`, { method: "DELETE", headers: auth, signal: AbortSignal.timeout(30_000) })
-          .then((r) => r.arrayBuffer())
-          .catch(() => undefined);
-      }
+      await dropList();
       await stopChild(child);
     };
     return { pid: child.pid!, endpoint, logTail: () => tail.toString(), stop };
   } catch (e) {
+    await dropList();
     await stopChild(child);
     throw e;
   }
@@ -136,16 +146,22 @@ function makeTarget(name: string, kind: "sqlite" | "postgres"): Target {
           expectStatus(created, [200], "createUploadSession");
           const { uploadUrl } = JSON.parse(created.body) as { uploadUrl: string };
           let location: string | undefined;
-          await sendRanges(data.length, rangeSize, onRange, async (start, end, last) => {
-            const res = await http.request(
-              "PUT",
-              uploadUrl,
-              { "content-type": "application/octet-stream", "content-range": `bytes ${start}-${end}/${data.length}` },
-              data.subarray(start, end + 1),
-            );
-            expectStatus(res, [last ? 201 : 200], `PUT bytes ${start}-${end}/${data.length}`);
-            if (last) location = header(res, "location");
-          });
+          try {
+            await sendRanges(data.length, rangeSize, onRange, async (start, end, last) => {
+              const res = await http.request(
+                "PUT",
+                uploadUrl,
+                { "content-type": "application/octet-stream", "content-range": `bytes ${start}-${end}/${data.length}` },
+                data.subarray(start, end + 1),
+              );
+              expectStatus(res, [last ? 201 : 200], `PUT bytes ${start}-${end}/${data.length}`);
+              if (last) location = header(res, "location");
+            });
+          } catch (e) {
+            // Cancel the session (best effort) so it does not stay open against the user's cap.
+            await http.request("DELETE", uploadUrl).catch(() => undefined);
+            throw e;
+          }
           if (!location) throw new Error("final PUT answered 201 without a Location header");
           return location;
         },
