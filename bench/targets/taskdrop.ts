@@ -71,9 +71,14 @@ async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions): P
   /** Best effort: deletes the run's list through the API (a database keeps it otherwise). */
   const dropList = async () => {
     if (kind !== "postgres" || !auth || !listId) return;
-    await fetch(`${base}/v1.0/me/todo/lists/${encodeURIComponent(listId)}`, { method: "DELETE", headers: auth, signal: AbortSignal.timeout(30_000) })
-      .then((r) => r.arrayBuffer())
-      .catch(() => undefined);
+    // Authorization only: a Content-Type without a body is answered 400 (and nothing is deleted).
+    const headers = { authorization: auth.authorization! };
+    await fetch(`${base}/v1.0/me/todo/lists/${encodeURIComponent(listId)}`, { method: "DELETE", headers, signal: AbortSignal.timeout(30_000) })
+      .then(async (r) => {
+        await r.arrayBuffer();
+        if (r.status !== 204) process.stderr.write(`bench: deleting the run's list answered ${r.status}; its data stays in the database\n`);
+      })
+      .catch((e: Error) => process.stderr.write(`bench: deleting the run's list failed (${e.message}); its data stays in the database\n`));
   };
   try {
     await waitForHealth(base, () => exit, tail);
