@@ -154,6 +154,13 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   // Bytes of upload PUTs are streamed by the route itself: leave every non-JSON body unread.
   app.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));
+  // Clients (Graph SDKs among them) label bodiless DELETEs and GETs as JSON; there is nothing to parse.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if ((body as string).length === 0 && (req.method === "DELETE" || req.method === "GET")) return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
 
   app.setErrorHandler((e, req, reply) => {
     const ge = toGraphError(e);

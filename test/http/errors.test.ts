@@ -145,3 +145,19 @@ describe("/_taskdrop/health", () => {
     }
   });
 });
+
+test("a bodiless DELETE labelled application/json is served, not refused as empty JSON", async () => {
+  const srv = await startTestServer();
+  try {
+    const token = await srv.token();
+    const todo = `${srv.url}/v1.0/me/todo`;
+    const list = await call("POST", `${todo}/lists`, { token, json: { displayName: "to delete" } });
+    const del = await call("DELETE", `${todo}/lists/${list.json.id}`, { token, headers: { "content-type": "application/json" } });
+    assert.equal(del.status, 204);
+    const empty = await call("POST", `${todo}/lists`, { token, headers: { "content-type": "application/json" }, body: "" });
+    assert.equal(empty.status, 400);
+    assert.match(empty.json.error.innerError.message ?? empty.json.error.message, /empty/);
+  } finally {
+    await srv.close();
+  }
+});
