@@ -16,8 +16,8 @@ import type { Attachment, Task, TaskList, UploadSession, User } from "../../doma
 import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
 import { insertChunks, readStream, sha256Of, writeChunks } from "./chunks.js";
 import { migrate } from "./migrations.js";
+import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, type Row } from "../rows.js";
 
-type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
 
 /**
@@ -51,60 +51,6 @@ async function* hashing(body: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator
 /** Advisory-lock keys, namespaced by schema so deployments sharing one database never collide. */
 const SESSION_KEY = "hashtextextended('taskdrop:session:' || current_schema() || ':' || $1, 0)";
 const OWNER_KEY = "hashtextextended('taskdrop:owner:' || current_schema() || ':' || $1, 0)";
-
-const num = (v: unknown): number => Number(v);
-
-const listFrom = (r: Row): TaskList => ({
-  id: r.id as string,
-  ownerOid: r.owner as string,
-  displayName: r.display_name as string,
-  wellknownListName: r.wellknown as TaskList["wellknownListName"],
-  isOwner: r.is_owner as boolean,
-  isShared: r.is_shared as boolean,
-  createdAt: r.created_at as string,
-  changeKey: r.change_key as string,
-});
-
-const taskFrom = (r: Row): Task => ({
-  id: r.id as string,
-  listId: r.list_id as string,
-  ownerOid: r.owner as string,
-  createdAt: r.created_at as string,
-  lastModifiedAt: r.last_modified_at as string,
-  changeKey: r.change_key as string,
-  doc: JSON.parse(r.doc as string),
-  attachmentCount: num(r.attachment_count),
-});
-
-const attachmentFrom = (r: Row): Attachment => ({
-  id: r.id as string,
-  ownerOid: r.owner as string,
-  listId: r.list_id as string,
-  taskId: r.task_id as string,
-  name: r.name as string,
-  contentType: r.content_type as string,
-  size: num(r.size),
-  sha256: r.sha256 as string,
-  createdAt: r.created_at as string,
-  lastModifiedAt: r.last_modified_at as string,
-});
-
-const sessionFrom = (r: Row): UploadSession => {
-  const common = {
-    id: r.id as string,
-    ownerOid: r.owner as string,
-    listId: r.list_id as string,
-    taskId: r.task_id as string,
-    name: r.name as string,
-    contentType: r.content_type as string,
-    size: num(r.size),
-    committed: num(r.committed),
-    createdAt: r.created_at as string,
-    expiresAt: r.expires_at as string,
-    lastRange: r.last_start === null ? null : { start: num(r.last_start), end: num(r.last_end), sha256: r.last_sha256 as string },
-  };
-  return r.status === "completed" ? { ...common, status: "completed", attachmentId: r.attachment_id as string } : { ...common, status: "open" };
-};
 
 /** Deadlocks and serialization failures: the transaction changed nothing and may simply run again. */
 const retryable = (e: unknown) => ["40001", "40P01"].includes((e as { code?: string }).code ?? "");

@@ -11,8 +11,7 @@ import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
 import { BlobFiles } from "./blob-files.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { MIGRATIONS } from "./migrations.js";
-
-type Row = Record<string, unknown>;
+import { attachmentFrom, listFrom, sessionFrom, taskFrom, type Row } from "../rows.js";
 
 /** Open sessions whose running hash is kept (a few hundred bytes each). */
 const MAX_OBJECT_HASHES = 100_000;
@@ -24,59 +23,6 @@ async function* hashing(body: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator
     yield chunk;
   }
 }
-
-const listFrom = (r: Row): TaskList => ({
-  id: r.id as string,
-  ownerOid: r.owner as string,
-  displayName: r.display_name as string,
-  wellknownListName: r.wellknown as TaskList["wellknownListName"],
-  isOwner: r.is_owner === 1,
-  isShared: r.is_shared === 1,
-  createdAt: r.created_at as string,
-  changeKey: r.change_key as string,
-});
-
-const taskFrom = (r: Row): Task => ({
-  id: r.id as string,
-  listId: r.list_id as string,
-  ownerOid: r.owner as string,
-  createdAt: r.created_at as string,
-  lastModifiedAt: r.last_modified_at as string,
-  changeKey: r.change_key as string,
-  doc: JSON.parse(r.doc as string),
-  attachmentCount: r.attachment_count as number,
-});
-
-const attachmentFrom = (r: Row): Attachment => ({
-  id: r.id as string,
-  ownerOid: r.owner as string,
-  listId: r.list_id as string,
-  taskId: r.task_id as string,
-  name: r.name as string,
-  contentType: r.content_type as string,
-  size: r.size as number,
-  sha256: r.sha256 as string,
-  createdAt: r.created_at as string,
-  lastModifiedAt: r.last_modified_at as string,
-});
-
-const sessionFrom = (r: Row): UploadSession => {
-  const common = {
-    id: r.id as string,
-    ownerOid: r.owner as string,
-    listId: r.list_id as string,
-    taskId: r.task_id as string,
-    name: r.name as string,
-    contentType: r.content_type as string,
-    size: r.size as number,
-    committed: r.committed as number,
-    createdAt: r.created_at as string,
-    expiresAt: r.expires_at as string,
-    lastRange:
-      r.last_start === null ? null : { start: r.last_start as number, end: r.last_end as number, sha256: r.last_sha256 as string },
-  };
-  return r.status === "completed" ? { ...common, status: "completed", attachmentId: r.attachment_id as string } : { ...common, status: "open" };
-};
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
