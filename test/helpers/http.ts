@@ -13,6 +13,8 @@ export interface ReqOptions {
   json?: unknown;
   body?: Uint8Array | string;
   headers?: Record<string, string>;
+  /** Another fetch (e.g. one whose dispatcher trusts a test CA); global fetch by default. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 export async function call(method: string, url: string, o: ReqOptions = {}): Promise<Res> {
@@ -23,7 +25,7 @@ export async function call(method: string, url: string, o: ReqOptions = {}): Pro
     body = typeof o.json === "string" ? o.json : JSON.stringify(o.json);
     headers["content-type"] ??= "application/json";
   }
-  const res = await fetch(url, { method, headers, body: body as BodyInit | undefined, redirect: "manual" });
+  const res = await (o.fetch ?? fetch)(url, { method, headers, body: body as BodyInit | undefined, redirect: "manual" });
   const bytes = Buffer.from(await res.arrayBuffer());
   const text = bytes.toString("utf8");
   let json: unknown;

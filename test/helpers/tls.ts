@@ -5,7 +5,7 @@ import { createPrivateKey } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Agent, fetch as undiciFetch } from "undici";
-import type { Res } from "./http.js";
+import { call, type Res } from "./http.js";
 
 /** An undici dispatcher whose TLS trust is exactly `ca` (Node's bundled roots are replaced, not extended). */
 export function trustingAgent(ca: string | undefined): Agent {
@@ -19,30 +19,14 @@ export function fetchVia(agent: Agent): FetchLike {
   return (url, init = {}) => undiciFetch(url, { ...(init as object), dispatcher: agent } as never) as unknown as Promise<Response>;
 }
 
-/** Like `call` from http.ts, over a given fetch. */
-export async function callVia(
+/** `call` from http.ts, over a given fetch. */
+export function callVia(
   f: FetchLike,
   method: string,
   url: string,
   o: { token?: string; json?: unknown; body?: Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<Res> {
-  const headers: Record<string, string> = { ...(o.headers ?? {}) };
-  if (o.token) headers.authorization = `Bearer ${o.token}`;
-  let body: Uint8Array | string | undefined = o.body;
-  if (o.json !== undefined) {
-    body = JSON.stringify(o.json);
-    headers["content-type"] ??= "application/json";
-  }
-  const res = await f(url, { method, headers, body: body as BodyInit | undefined, redirect: "manual" });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  const text = bytes.toString("utf8");
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json, bytes };
+  return call(method, url, { ...o, fetch: f });
 }
 
 /** The TLS reason a refused fetch failed with (undici wraps it in `cause`), e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE. */
