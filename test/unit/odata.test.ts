@@ -3,21 +3,10 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { GraphError } from "../../src/domain/errors.js";
 import { DEFAULT_PAGE_SIZE, MAX_TOP, matches, page, parseFilter, parseQuery, project, type EntityShape, type Filter } from "../../src/domain/odata.js";
+import { refused } from "../helpers/refused.js";
 
 const SHAPE: EntityShape = { typeName: "test.item", properties: new Set(["id", "title", "status", "count", "done", "body"]) };
 
-function refused(fn: () => unknown, fragment?: string): GraphError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof GraphError, `expected a GraphError, got ${String(e)}`);
-    assert.equal(e.status, 400);
-    assert.equal(e.code, "invalidRequest");
-    if (fragment !== undefined) assert.ok(e.detail.includes(fragment), `${JSON.stringify(e.detail)} lacks ${JSON.stringify(fragment)}`);
-    return e;
-  }
-  assert.fail("expected a refusal");
-}
 
 describe("parseQuery", () => {
   test("defaults: page of 50 from the start, no $select or $filter", () => {

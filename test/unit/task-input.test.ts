@@ -4,22 +4,11 @@ import fc from "fast-check";
 import { GraphError } from "../../src/domain/errors.js";
 import type { TaskDoc } from "../../src/domain/models.js";
 import { applyListInput, applyTaskInput, MAX_TITLE } from "../../src/domain/task-input.js";
+import { refused } from "../helpers/refused.js";
 
 const NOW = new Date("2025-06-07T08:09:10.123Z");
 const LATER = new Date("2025-06-08T00:00:00.000Z");
 
-function refused(fn: () => unknown, fragment?: string): GraphError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof GraphError, `expected a GraphError, got ${String(e)}`);
-    assert.equal(e.status, 400);
-    assert.equal(e.code, "invalidRequest");
-    if (fragment !== undefined) assert.ok(e.detail.includes(fragment), `${JSON.stringify(e.detail)} lacks ${JSON.stringify(fragment)}`);
-    return e;
-  }
-  assert.fail("expected a refusal");
-}
 
 const create = (body: unknown) => applyTaskInput(body, undefined, NOW);
 
