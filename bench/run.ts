@@ -4,11 +4,12 @@
 // See bench/README.md. Usage: npm run bench -- [--quick] [--targets a,b] [--workloads x,y] [--repeat N] [--database-url URL]
 import { fork, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import type { Job, TimedResult } from "./loadgen.js";
+import { readTopFrames, renderFrames } from "./lib/cpu-profile.js";
 import { benchDir, RssSampler, rssBytes } from "./lib/proc.js";
 import { aims, ratios, renderAims, renderRatios, renderWorkload, summarise, type RepMetrics, type Results } from "./lib/report.js";
 import { QUICK_DEFAULT, workloads as allWorkloads, type Workload } from "./lib/workloads.js";
@@ -22,6 +23,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --workloads x,y       among ${allWorkloads(false).map((w) => w.name).join(", ")} (default: all; with --quick: ${QUICK_DEFAULT.join(", ")})
   --repeat N            repetitions of each workload (default 3, or 1 with --quick)
   --database-url URL    PostgreSQL for the taskdrop-pg target (or TASKDROP_DATABASE_URL)
+  --cpu-prof            profile the Taskdrop servers (node --cpu-prof): print each repetition's
+                        top frames and keep the .cpuprofile files in bench/results/profiles
+                        (profiling slows the server: figures of such a run are not comparable)
   --help`;
 
 interface Options {
@@ -30,6 +34,7 @@ interface Options {
   workloads: Workload[];
   repeat: number;
   databaseUrl?: string;
+  cpuProf: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -41,6 +46,7 @@ function parseOptions(argv: string[]): Options {
       workloads: { type: "string" },
       repeat: { type: "string" },
       "database-url": { type: "string" },
+      "cpu-prof": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -63,7 +69,7 @@ function parseOptions(argv: string[]): Options {
   });
   const repeat = values.repeat === undefined ? (quick ? 1 : 3) : Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a whole number ≥ 1, got "${values.repeat}"`);
-  return { quick, targets, workloads, repeat, databaseUrl };
+  return { quick, targets, workloads, repeat, databaseUrl, cpuProf: values["cpu-prof"]! };
 }
 
 /** Messages from the load generator, queued so none is missed between awaits. */
@@ -130,14 +136,37 @@ process.on("exit", () => {
 process.stdout.on("error", () => {});
 process.stderr.on("error", () => {});
 
-async function runRep(target: Target, w: Workload, opts: Options): Promise<RepMetrics> {
+const resultsDir = join(benchDir, "..", "..", "bench", "results");
+const startedAt = new Date();
+const startStamp = startedAt.toISOString().replace(/[:.]/g, "-");
+
+/** Moves the profile the server wrote at exit into bench/results/profiles and ranks its frames. */
+async function collectProfile(profDir: string, label: string): Promise<{ file: string; top: Awaited<ReturnType<typeof readTopFrames>> } | undefined> {
+  const written = (await readdir(profDir)).filter((f) => f.endsWith(".cpuprofile"));
+  if (written.length === 0) return undefined;
+  const dir = join(resultsDir, "profiles");
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${label}.cpuprofile`);
+  await copyFile(join(profDir, written[0]!), file);
+  return { file: relative(process.cwd(), file), top: await readTopFrames(file, 15) };
+}
+
+interface RepOutcome {
+  metrics: RepMetrics;
+  profile?: { file: string; top: Awaited<ReturnType<typeof readTopFrames>> };
+}
+
+async function runRep(target: Target, w: Workload, rep: number, opts: Options): Promise<RepOutcome> {
   const dataDir = await mkdtemp(join(tmpdir(), `taskdrop-bench-${target.name}-`));
+  const profDir = opts.cpuProf && target.name.startsWith("taskdrop") ? await mkdtemp(join(tmpdir(), "taskdrop-bench-prof-")) : undefined;
   let server: RunningTarget | undefined;
   let loadgen: ChildProcess | undefined;
   liveDirs.add(dataDir);
+  let stopping: Promise<void> | undefined;
+  const stopServer = () => (stopping ??= server?.stop() ?? Promise.resolve());
   const cleanup = async () => {
     if (loadgen && loadgen.exitCode === null && loadgen.signalCode === null) loadgen.kill("SIGKILL");
-    await server?.stop();
+    await stopServer();
     await rm(dataDir, { recursive: true, force: true });
     if (server) livePids.delete(server.pid);
     if (loadgen?.pid) livePids.delete(loadgen.pid);
@@ -146,7 +175,7 @@ async function runRep(target: Target, w: Workload, opts: Options): Promise<RepMe
   live.add(cleanup);
   const timeoutMs = opts.quick ? 60_000 : 600_000;
   try {
-    server = await target.start({ dataDir, databaseUrl: opts.databaseUrl });
+    server = await target.start({ dataDir, databaseUrl: opts.databaseUrl, cpuProfDir: profDir });
     livePids.add(server.pid);
     const idleRss = rssBytes(server.pid);
     loadgen = fork(join(benchDir, "loadgen.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -169,7 +198,7 @@ async function runRep(target: Target, w: Workload, opts: Options): Promise<RepMe
       }
       await inbox.next("verified");
       const s = timed.elapsedMs / 1000;
-      return {
+      const metrics: RepMetrics = {
         elapsedMs: timed.elapsedMs,
         mbps: timed.bytes / 1e6 / s,
         sessionsPerSec: timed.uploads / s,
@@ -178,10 +207,17 @@ async function runRep(target: Target, w: Workload, opts: Options): Promise<RepMe
         sessionP50Ms: timed.sessionP50Ms,
         sessionP99Ms: timed.sessionP99Ms,
         peakRssMB: sampled.peakRss / 1e6,
+        cpuSecPerGB: (sampled.cpu * s) / (timed.bytes / 1e9),
+        cpuMsPerUpload: (sampled.cpu * timed.elapsedMs) / timed.uploads,
         idleRssMB: idleRss / 1e6,
         serverCpu: sampled.cpu,
         loadgenCpu: timed.cpu,
       };
+      if (!profDir) return { metrics };
+      // The profile is written when the server exits, so stop it first.
+      await stopServer();
+      const profile = await collectProfile(profDir, `${startStamp}-${w.name}-${target.name}-${rep + 1}`);
+      return { metrics, profile };
     } finally {
       clearTimeout(timer);
     }
@@ -192,6 +228,7 @@ async function runRep(target: Target, w: Workload, opts: Options): Promise<RepMe
   } finally {
     live.delete(cleanup);
     await cleanup();
+    if (profDir) await rm(profDir, { recursive: true, force: true });
   }
 }
 
@@ -205,11 +242,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const names = opts.targets.map((t) => t.name);
-  const startedAt = new Date();
   console.error(
     `bench: ${opts.quick ? "quick, " : ""}${opts.repeat} repetition(s); targets ${names.join(", ")}; workloads ${opts.workloads.map((w) => w.name).join(", ")}`,
   );
   const results: Results = {};
+  const profiles: { workload: string; target: string; rep: number; file: string; top: Awaited<ReturnType<typeof readTopFrames>> }[] = [];
   let failures = 0;
   for (const w of opts.workloads) {
     results[w.name] = Object.fromEntries(names.map((n) => [n, []]));
@@ -220,8 +257,12 @@ async function main(): Promise<void> {
       for (const t of order) {
         const label = `[${w.name} ${rep + 1}/${opts.repeat}] ${t.name}`;
         try {
-          const m = await runRep(t, w, opts);
+          const { metrics: m, profile } = await runRep(t, w, rep, opts);
           results[w.name]![t.name]!.push({ metrics: m });
+          if (profile) {
+            profiles.push({ workload: w.name, target: t.name, rep: rep + 1, ...profile });
+            console.error(renderFrames(`${label} CPU profile (${profile.file})`, profile.top));
+          }
           const head = w.metrics[0] === "sessionsPerSec" ? `${m.sessionsPerSec!.toFixed(0)} sessions/s` : `${m.mbps!.toFixed(0)} MB/s`;
           const cpu = `CPU server ${(100 * m.serverCpu!).toFixed(0)}% loadgen ${(100 * m.loadgenCpu!).toFixed(0)}%`;
           console.error(
@@ -256,13 +297,12 @@ async function main(): Promise<void> {
   ].filter(Boolean);
   console.log(`\n${sections.join("\n\n")}\n`);
 
-  const resultsDir = join(benchDir, "..", "..", "bench", "results");
   await mkdir(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
+  const file = join(resultsDir, `${startStamp}.json`);
   const report = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    options: { quick: opts.quick, repeat: opts.repeat, databaseUrl: opts.databaseUrl ? "(given)" : undefined },
+    options: { quick: opts.quick, repeat: opts.repeat, databaseUrl: opts.databaseUrl ? "(given)" : undefined, cpuProf: opts.cpuProf },
     machine,
     targets: opts.targets.map((t) => ({ name: t.name, description: t.description, verifies: t.verifies })),
     workloads: opts.workloads,
@@ -270,6 +310,7 @@ async function main(): Promise<void> {
     summary,
     ratios: rs,
     aims: as,
+    profiles,
   };
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`results: ${relative(process.cwd(), file)}`);

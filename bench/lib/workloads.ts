@@ -1,7 +1,16 @@
 // What the load generator does per repetition. Sizes are binary (MiB), rates decimal (MB = 10^6).
 export const MiB = 1024 * 1024;
 
-export type MetricName = "mbps" | "sessionsPerSec" | "rangeP50Ms" | "rangeP99Ms" | "sessionP50Ms" | "sessionP99Ms" | "peakRssMB";
+export type MetricName =
+  | "mbps"
+  | "sessionsPerSec"
+  | "rangeP50Ms"
+  | "rangeP99Ms"
+  | "sessionP50Ms"
+  | "sessionP99Ms"
+  | "peakRssMB"
+  | "cpuSecPerGB"
+  | "cpuMsPerUpload";
 
 export interface Workload {
   name: string;
@@ -24,9 +33,12 @@ export const METRIC_LABELS: Record<MetricName, { label: string; higherIsBetter: 
   sessionP50Ms: { label: "session p50 ms", higherIsBetter: false, digits: 1 },
   sessionP99Ms: { label: "session p99 ms", higherIsBetter: false, digits: 1 },
   peakRssMB: { label: "server peak RSS MB", higherIsBetter: false, digits: 0 },
+  // On a 2-core machine with the load generator on one core, server CPU per byte is throughput.
+  cpuSecPerGB: { label: "server CPU s/GB", higherIsBetter: false, digits: 2 },
+  cpuMsPerUpload: { label: "server CPU ms/upload", higherIsBetter: false, digits: 2 },
 };
 
-const BIG = ["mbps", "rangeP50Ms", "rangeP99Ms", "peakRssMB"] as MetricName[];
+const BIG = ["mbps", "rangeP50Ms", "rangeP99Ms", "peakRssMB", "cpuSecPerGB"] as MetricName[];
 
 /** Every workload; `quick` shrinks them (see QUICK_DEFAULT for which run by default). */
 export function workloads(quick: boolean): Workload[] {
@@ -61,7 +73,7 @@ export function workloads(quick: boolean): Workload[] {
       size: 100_000,
       rangeSize: 4 * MiB,
       concurrency: 32,
-      metrics: ["sessionsPerSec", "sessionP50Ms", "sessionP99Ms", "peakRssMB"],
+      metrics: ["sessionsPerSec", "sessionP50Ms", "sessionP99Ms", "peakRssMB", "cpuMsPerUpload"],
     },
   ];
 }

@@ -60,7 +60,7 @@ async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions): P
   const env = cleanEnv();
   const child = spawn(
     process.execPath,
-    [mainJs, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", opts.dataDir, ...stores],
+    [...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []), mainJs, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", opts.dataDir, ...stores],
     { stdio: ["ignore", "pipe", "pipe"], env },
   );
   captureOutput(child, tail);

@@ -11,6 +11,8 @@ export interface StartOptions {
   dataDir: string;
   /** PostgreSQL URL for targets that need one. */
   databaseUrl?: string;
+  /** Where the server writes a V8 CPU profile when it exits (honoured by the Taskdrop targets). */
+  cpuProfDir?: string;
 }
 
 export interface RunningTarget {
