@@ -2,8 +2,8 @@
 // passed down explicitly (no module-level mutable defaults).
 import { resolve } from "node:path";
 import { DEFAULT_RANGE_LIMIT } from "./domain/limits.js";
+import { isStoreKind, STORE_KINDS, type StoreKind } from "./store/types.js";
 
-export type StoreKind = "sqlite" | "postgres";
 export type SessionCasing = "pascal" | "camel";
 
 export interface AuthConfig {
@@ -130,7 +130,7 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
   const get = (n: OptionName) => pick(n, flags, env);
   const https = bool("--https", get("https"));
   const store = get("store");
-  if (store !== "sqlite" && store !== "postgres") throw new ConfigError(`--store must be sqlite or postgres, got "${store}"`);
+  if (!isStoreKind(store)) throw new ConfigError(`--store must be ${STORE_KINDS.join(" or ")}, got "${store}"`);
   const databaseUrl = get("databaseUrl") || undefined;
   if (store === "postgres" && !databaseUrl) throw new ConfigError("--store postgres needs --database-url (or TASKDROP_DATABASE_URL)");
   const tlsCert = get("tlsCert") || undefined;

@@ -81,9 +81,12 @@ export interface Attachment {
   lastModifiedAt: string;
 }
 
+/** The last range a 200/201 acknowledged, kept so an exact retry can be recognised. */
 export interface RangeRecord {
   start: number;
+  /** Inclusive. */
   end: number;
+  /** Lowercase hex SHA-256 of the range's bytes. */
   sha256: string;
 }
 

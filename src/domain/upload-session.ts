@@ -5,15 +5,9 @@
 import { errors } from "./errors.js";
 import type { ContentRange } from "./content-range.js";
 import { describeBytes } from "./limits.js";
+import type { RangeRecord } from "./models.js";
 
-/** The last range a 200/201 acknowledged, kept so an exact retry can be recognised. */
-export interface RangeRecord {
-  start: number;
-  /** Inclusive. */
-  end: number;
-  /** Lowercase hex SHA-256 of the range's bytes. */
-  sha256: string;
-}
+export type { RangeRecord };
 
 export type SessionView =
   | { status: "open"; size: number; committed: number; lastRange: RangeRecord | null }

@@ -2,6 +2,7 @@
 // declared, never stalled longer than the idle timeout, hashed on the way through.
 import { createHash, type Hash } from "node:crypto";
 import type { Readable } from "node:stream";
+import { ByteCount } from "../domain/byte-count.js";
 import { errors } from "../domain/errors.js";
 
 export interface GuardedBody extends AsyncIterable<Buffer> {
@@ -31,7 +32,7 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
   const finished = () => (digest ??= hash.digest());
   async function* run(): AsyncGenerator<Buffer> {
     const reads = stream.iterator({ destroyOnReturn: false });
-    let seen = 0;
+    const count = new ByteCount(length);
     let stalled = false;
     let complete = false;
     // One timer for the whole body, re-armed before each read (a timer per socket chunk costs more
@@ -62,12 +63,11 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
         }
         if (r.done) break;
         const buf = r.value as Buffer;
-        seen += buf.length;
-        if (seen > length) throw errors.invalidUpload(`The body is longer than the ${length} bytes declared; nothing was committed.`);
+        count.add(buf.length);
         hash.update(buf);
         yield buf;
       }
-      if (seen !== length) throw errors.invalidUpload(`The body ended after ${seen} of the ${length} bytes declared; nothing was committed.`);
+      count.end();
       complete = true;
     } finally {
       clearTimeout(timer);

@@ -4,7 +4,10 @@
 import type { Readable } from "node:stream";
 import type { Attachment, RangeRecord, Task, TaskList, UploadSession, User } from "../domain/models.js";
 
-export type StoreKind = "sqlite" | "postgres";
+/** The stores Taskdrop has (`--store`); each implements Store and passes test/contract. */
+export const STORE_KINDS = ["sqlite", "postgres"] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+export const isStoreKind = (v: string): v is StoreKind => (STORE_KINDS as readonly string[]).includes(v);
 
 /** What the upload service decides once a range's bytes are durable, committed with the offset. */
 export interface CommitPlan {

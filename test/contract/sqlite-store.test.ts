@@ -1,10 +1,25 @@
-// The store contract against the embedded store (SQLite + files).
+// The store contract against the embedded store (SQLite + files): every group but the one for
+// several instances (one process owns a data directory).
+import Database from "better-sqlite3";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { describe } from "node:test";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/types.js";
 import { tempDir } from "../helpers/server.js";
-import { storeContract } from "./store-contract.js";
+import {
+  shouldCommitRanges,
+  shouldKeepAttachments,
+  shouldKeepLists,
+  shouldKeepSettings,
+  shouldKeepTasks,
+  shouldKeepUsers,
+  shouldManageSessions,
+  shouldRefuseNewerSchema,
+  shouldSurviveReopen,
+  type StoreUnderTest,
+} from "./store-contract.js";
 
 /** Total size of the files under <dataDir>/blobs. */
 function blobBytes(dataDir: string): number {
@@ -27,7 +42,17 @@ function blobBytes(dataDir: string): number {
   return total;
 }
 
-storeContract("sqlite", async () => {
+/** Sets the database's schema version behind the store's back (another process would). */
+function setUserVersion(dataDir: string, v: number): void {
+  const db = new Database(join(dataDir, "taskdrop.db"));
+  try {
+    db.pragma(`user_version = ${v}`);
+  } finally {
+    db.close();
+  }
+}
+
+async function open(): Promise<StoreUnderTest> {
   const dir = tempDir("taskdrop-contract-");
   let store: Store = await SqliteStore.open(dir);
   return {
@@ -40,9 +65,23 @@ storeContract("sqlite", async () => {
       store = await SqliteStore.open(dir);
       return store;
     },
+    markSchemaNewer: async () => setUserVersion(dir, MIGRATIONS.length + 1),
+    unmarkSchemaNewer: async () => setUserVersion(dir, MIGRATIONS.length),
     async close() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+describe("store contract: sqlite", () => {
+  shouldKeepSettings(open);
+  shouldKeepUsers(open);
+  shouldKeepLists(open);
+  shouldKeepTasks(open);
+  shouldKeepAttachments(open);
+  shouldManageSessions(open);
+  shouldCommitRanges(open);
+  shouldSurviveReopen(open);
+  shouldRefuseNewerSchema(open);
 });

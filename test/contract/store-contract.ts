@@ -1,5 +1,7 @@
-// The behaviour every Store must have, written once and run against each store (one *.test.ts
-// file per store calls storeContract). Each test gets a fresh, empty store.
+// The behaviour every Store must have, written once as named groups (`shouldKeepLists`, …). Each
+// store's *.test.ts file opts into the groups that apply to it, one line each, the way
+// tus-node-server's shared store tests do; a new store method gets its tests in the group of its
+// table (or a new group every store file then lists). Each test gets a fresh, empty store.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
@@ -7,6 +9,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { GraphError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
 import type { Attachment, Task, TaskList, UploadSession } from "../../src/domain/models.js";
+import { SchemaTooNewError } from "../../src/store/shared/schema.js";
 import type { CommitPlan, Store } from "../../src/store/types.js";
 
 export interface StoreUnderTest {
@@ -17,6 +20,10 @@ export interface StoreUnderTest {
   reopen(): Promise<Store>;
   /** A second store on the same data, as another server instance has (stores that allow it). */
   openPeer?(): Promise<Store>;
+  /** Marks the data as migrated by a newer Taskdrop (schema version past this build's steps)… */
+  markSchemaNewer(): Promise<void>;
+  /** …and back to this build's version. */
+  unmarkSchemaNewer(): Promise<void>;
   /** Closes everything and removes the data. */
   close(): Promise<void>;
 }
@@ -128,587 +135,699 @@ async function upload(store: Store, s: UploadSession, data: Buffer, lengths: num
 
 const isKind = (kind: string) => (e: unknown) => e instanceof GraphError && e.kind === kind;
 
-export function storeContract(name: string, open: () => Promise<StoreUnderTest>, opts: { skip?: string | false } = {}): void {
-  describe(`store contract: ${name}`, { skip: opts.skip ?? false }, () => {
+export type OpenStore<T extends StoreUnderTest = StoreUnderTest> = () => Promise<T>;
+
+/** A fresh store per test: `use` receives it before each test, and it is closed after. */
+function freshStoreEach<T extends StoreUnderTest>(open: OpenStore<T>, use: (t: T) => void): void {
+  let current: T | undefined;
+  beforeEach(async () => {
+    current = await open();
+    use(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+}
+
+/** A list and a task for `owner`. */
+async function seed(store: Store, owner = "owner-1") {
+  const list = listFor(owner);
+  await store.lists.create(list);
+  const task = taskFor(list);
+  await store.tasks.create(task);
+  return { list, task };
+}
+
+async function openSession(store: Store, task: Task, size: number, expiresAt?: string) {
+  const s = sessionFor(task, size, expiresAt);
+  await store.sessions.create(s, 100);
+  return s;
+}
+
+/** The first value stored for a key wins. */
+export function shouldKeepSettings(open: OpenStore): void {
+  describe("settings", () => {
     let t: StoreUnderTest;
     let store: Store;
-    beforeEach(async () => {
-      t = await open();
-      store = t.store;
-    });
-    afterEach(async () => {
-      await t.close();
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
     });
 
-    /** A list and a task for `owner`. */
-    async function seed(owner = "owner-1") {
-      const list = listFor(owner);
-      await store.lists.create(list);
-      const task = taskFor(list);
-      await store.tasks.create(task);
-      return { list, task };
-    }
-
-    async function openSession(task: Task, size: number, expiresAt?: string) {
-      const s = sessionFor(task, size, expiresAt);
-      await store.sessions.create(s, 100);
-      return s;
-    }
-
-    describe("settings", () => {
-      test("getOrCreate stores the first value and returns it ever after", async () => {
-        let calls = 0;
-        assert.equal(await store.settings.getOrCreate("k", () => (calls++, "first")), "first");
-        assert.equal(await store.settings.getOrCreate("k", () => (calls++, "second")), "first");
-        assert.equal(calls, 1);
-        assert.equal(await store.settings.getOrCreate("other", () => "x"), "x");
-      });
-
-      test("concurrent getOrCreate calls agree on one value (first writer wins)", async () => {
-        const peer = t.openPeer ? await t.openPeer() : undefined;
-        try {
-          const stores = peer ? [store, peer] : [store];
-          const got = await Promise.all(Array.from({ length: 8 }, (_, i) => stores[i % stores.length]!.settings.getOrCreate("key", () => `value-${i}`)));
-          assert.equal(new Set(got).size, 1);
-          assert.equal(await store.settings.getOrCreate("key", () => "late"), got[0]);
-        } finally {
-          await peer?.close();
-        }
-      });
+    test("getOrCreate stores the first value and returns it ever after", async () => {
+      let calls = 0;
+      assert.equal(await store.settings.getOrCreate("k", () => (calls++, "first")), "first");
+      assert.equal(await store.settings.getOrCreate("k", () => (calls++, "second")), "first");
+      assert.equal(calls, 1);
+      assert.equal(await store.settings.getOrCreate("other", () => "x"), "x");
     });
 
-    describe("users", () => {
-      test("ensure creates once, keeps createdAt, follows a changed UPN; find by id or UPN in any case", async () => {
-        const u = await store.users.ensure("oid-1", "Alice@Contoso.com");
-        assert.equal(u.oid, "oid-1");
-        assert.equal(u.upn, "Alice@Contoso.com");
-        const again = await store.users.ensure("oid-1", "Alice@Contoso.com");
-        assert.deepEqual(again, u);
-        const renamed = await store.users.ensure("oid-1", "alice.new@contoso.com");
-        assert.equal(renamed.upn, "alice.new@contoso.com");
-        assert.equal(renamed.createdAt, u.createdAt);
-        assert.deepEqual(await store.users.find("oid-1"), renamed);
-        assert.deepEqual(await store.users.find("ALICE.NEW@CONTOSO.COM"), renamed);
-        assert.equal(await store.users.find("Alice@Contoso.com"), undefined);
-        assert.equal(await store.users.find("nobody"), undefined);
-      });
+    test("concurrent getOrCreate calls agree on one value (first writer wins)", async () => {
+      const peer = t.openPeer ? await t.openPeer() : undefined;
+      try {
+        const stores = peer ? [store, peer] : [store];
+        const got = await Promise.all(Array.from({ length: 8 }, (_, i) => stores[i % stores.length]!.settings.getOrCreate("key", () => `value-${i}`)));
+        assert.equal(new Set(got).size, 1);
+        assert.equal(await store.settings.getOrCreate("key", () => "late"), got[0]);
+      } finally {
+        await peer?.close();
+      }
+    });
+  });
+}
+
+/** Users by oid, found by id or UPN. */
+export function shouldKeepUsers(open: OpenStore): void {
+  describe("users", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
     });
 
-    describe("lists", () => {
-      test("create, get and all (in creation order, per owner)", async () => {
-        const a = listFor("o1", "A");
-        const b = listFor("o1", "B");
-        const other = listFor("o2", "C");
-        for (const l of [a, b, other]) await store.lists.create(l);
-        assert.deepEqual(await store.lists.all("o1"), [a, b]);
-        assert.deepEqual(await store.lists.get("o1", a.id), a);
-        assert.equal(await store.lists.get("o2", a.id), undefined, "another owner's list is invisible");
-        assert.deepEqual(await store.lists.all("nobody"), []);
-      });
+    test("ensure creates once, keeps createdAt, follows a changed UPN; find by id or UPN in any case", async () => {
+      const u = await store.users.ensure("oid-1", "Alice@Contoso.com");
+      assert.equal(u.oid, "oid-1");
+      assert.equal(u.upn, "Alice@Contoso.com");
+      const again = await store.users.ensure("oid-1", "Alice@Contoso.com");
+      assert.deepEqual(again, u);
+      const renamed = await store.users.ensure("oid-1", "alice.new@contoso.com");
+      assert.equal(renamed.upn, "alice.new@contoso.com");
+      assert.equal(renamed.createdAt, u.createdAt);
+      assert.deepEqual(await store.users.find("oid-1"), renamed);
+      assert.deepEqual(await store.users.find("ALICE.NEW@CONTOSO.COM"), renamed);
+      assert.equal(await store.users.find("Alice@Contoso.com"), undefined);
+      assert.equal(await store.users.find("nobody"), undefined);
+    });
+  });
+}
 
-      test("ensureDefault creates exactly one default list, even when called concurrently", async () => {
-        const peer = t.openPeer ? await t.openPeer() : undefined;
-        try {
-          const stores = peer ? [store, peer] : [store];
-          await Promise.all(Array.from({ length: 6 }, (_, i) => stores[i % stores.length]!.lists.ensureDefault("o1", () => listFor("o1", "Tasks", "defaultList"))));
-          await store.lists.ensureDefault("o1", () => assert.fail("make() must not run when the default exists"));
-          const all = await store.lists.all("o1");
-          assert.equal(all.length, 1);
-          assert.equal(all[0]!.wellknownListName, "defaultList");
-        } finally {
-          await peer?.close();
-        }
-      });
-
-      test("update applies the change atomically; a throwing change or a missing list changes nothing", async () => {
-        const l = listFor("o1", "Old");
-        await store.lists.create(l);
-        const next = await store.lists.update("o1", l.id, (cur) => ({ ...cur, displayName: "New", changeKey: "ck-1" }));
-        assert.equal(next?.displayName, "New");
-        assert.deepEqual(await store.lists.get("o1", l.id), { ...l, displayName: "New", changeKey: "ck-1" });
-        await assert.rejects(
-          store.lists.update("o1", l.id, () => {
-            throw new GraphError("preconditionFailed", "no");
-          }),
-          isKind("preconditionFailed"),
-        );
-        assert.equal((await store.lists.get("o1", l.id))?.displayName, "New");
-        assert.equal(await store.lists.update("o1", newId("list"), () => assert.fail("not called")), undefined);
-        assert.equal(await store.lists.update("o2", l.id, () => assert.fail("not called")), undefined);
-      });
-
-      test("delete cascades to tasks, attachments, sessions and their bytes; a guard can refuse", async () => {
-        const { list, task } = await seed("o1");
-        const other = await seed("o1");
-        const small = randomBytes(1000);
-        await store.attachments.createWithBytes(attachmentFor(task, small), small);
-        const data = randomBytes(300_000);
-        const done = await upload(store, await openSession(task, data.length), data, [data.length]);
-        const open = await openSession(task, 500_000);
-        await writeRange(store, open, randomBytes(500_000), 0, 100_000);
-        const keep = randomBytes(2000);
-        const kept = attachmentFor(other.task, keep);
-        await store.attachments.createWithBytes(kept, keep);
-
-        await assert.rejects(
-          store.lists.delete("o1", list.id, () => {
-            throw new GraphError("defaultListImmutable", "refused");
-          }),
-          isKind("defaultListImmutable"),
-        );
-        assert.ok(await store.tasks.get("o1", list.id, task.id), "a refused delete changes nothing");
-        assert.equal(await store.lists.delete("o2", list.id, () => {}), false, "another owner cannot delete it");
-
-        assert.equal(await store.lists.delete("o1", list.id, () => {}), true);
-        assert.equal(await store.lists.get("o1", list.id), undefined);
-        assert.equal(await store.tasks.get("o1", list.id, task.id), undefined);
-        assert.deepEqual(await store.attachments.all("o1", task.id), []);
-        assert.equal(await store.sessions.get(done.id), undefined);
-        assert.equal(await store.sessions.get(open.id), undefined);
-        assert.deepEqual(await store.sessions.forTask("o1", task.id), []);
-        assert.equal(await store.lists.delete("o1", list.id, () => {}), false, "already gone");
-        // Only the other list's attachment is left, bytes included.
-        assert.equal(await t.storedBytes(), keep.length);
-        assert.deepEqual(await readAll(await store.attachments.read(kept)), keep);
-      });
+/** Lists per owner; deletion cascades. */
+export function shouldKeepLists(open: OpenStore): void {
+  describe("lists", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
     });
 
-    describe("tasks", () => {
-      test("create, get, all (in creation order); the document round-trips", async () => {
-        const l = listFor("o1");
-        await store.lists.create(l);
-        const a = taskFor(l, "first");
-        a.doc.dueDateTime = { dateTime: "2030-01-02T03:04:05.0000000", timeZone: "UTC" };
-        const b = taskFor(l, "second");
-        await store.tasks.create(a);
-        await store.tasks.create(b);
-        assert.deepEqual(await store.tasks.all("o1", l.id), [a, b]);
-        assert.deepEqual(await store.tasks.get("o1", l.id, a.id), a);
-        assert.equal(await store.tasks.get("o2", l.id, a.id), undefined);
-        assert.equal(await store.tasks.get("o1", newId("list"), a.id), undefined, "the list is part of the key");
-      });
-
-      test("update applies the change; a throwing change or a missing task changes nothing", async () => {
-        const { list, task } = await seed("o1");
-        const next = await store.tasks.update("o1", list.id, task.id, (cur) => ({ ...cur, doc: { ...cur.doc, title: "Renamed" }, changeKey: "tk-1", lastModifiedAt: iso(1) }));
-        assert.equal(next?.doc.title, "Renamed");
-        assert.deepEqual(await store.tasks.get("o1", list.id, task.id), next);
-        await assert.rejects(
-          store.tasks.update("o1", list.id, task.id, () => {
-            throw new GraphError("invalidRequest", "bad");
-          }),
-          isKind("invalidRequest"),
-        );
-        assert.deepEqual(await store.tasks.get("o1", list.id, task.id), next);
-        assert.equal(await store.tasks.update("o1", list.id, newId("task"), () => assert.fail("not called")), undefined);
-      });
-
-      test("delete cascades to the task's attachments, sessions and bytes only; a guard can refuse", async () => {
-        const { list, task } = await seed("o1");
-        const sibling = taskFor(list, "sibling");
-        await store.tasks.create(sibling);
-        const bytes = randomBytes(5000);
-        await store.attachments.createWithBytes(attachmentFor(task, bytes), bytes);
-        const s = await openSession(task, 400_000);
-        await writeRange(store, s, randomBytes(400_000), 0, 300_000);
-        const keep = randomBytes(7000);
-        const kept = attachmentFor(sibling, keep);
-        await store.attachments.createWithBytes(kept, keep);
-        const keptSession = await openSession(sibling, 10);
-
-        await assert.rejects(
-          store.tasks.delete("o1", list.id, task.id, () => {
-            throw new GraphError("accessDenied", "no");
-          }),
-          isKind("accessDenied"),
-        );
-        assert.equal((await store.attachments.all("o1", task.id)).length, 1);
-        assert.equal(await store.tasks.delete("o1", list.id, task.id, () => {}), true);
-        assert.equal(await store.tasks.get("o1", list.id, task.id), undefined);
-        assert.deepEqual(await store.attachments.all("o1", task.id), []);
-        assert.equal(await store.sessions.get(s.id), undefined);
-        assert.equal(await store.tasks.delete("o1", list.id, task.id, () => {}), false);
-        assert.deepEqual(await store.attachments.all("o1", sibling.id), [kept]);
-        assert.ok(await store.sessions.get(keptSession.id));
-        assert.equal(await t.storedBytes(), keep.length);
-      });
+    test("create, get and all (in creation order, per owner)", async () => {
+      const a = listFor("o1", "A");
+      const b = listFor("o1", "B");
+      const other = listFor("o2", "C");
+      for (const l of [a, b, other]) await store.lists.create(l);
+      assert.deepEqual(await store.lists.all("o1"), [a, b]);
+      assert.deepEqual(await store.lists.get("o1", a.id), a);
+      assert.equal(await store.lists.get("o2", a.id), undefined, "another owner's list is invisible");
+      assert.deepEqual(await store.lists.all("nobody"), []);
     });
 
-    describe("attachments", () => {
-      test("createWithBytes stores record and bytes; the task's count follows creates and deletes", async () => {
-        const { list, task } = await seed("o1");
-        const b1 = randomBytes(300_000);
-        const b2 = Buffer.from("hello");
-        const a1 = attachmentFor(task, b1, "one.bin");
-        const a2 = attachmentFor(task, b2, "two.txt");
-        await store.attachments.createWithBytes(a1, b1);
-        await store.attachments.createWithBytes(a2, b2);
-        assert.deepEqual(await store.attachments.all("o1", task.id), [a1, a2]);
-        assert.deepEqual(await store.attachments.get("o1", task.id, a1.id), a1);
-        assert.equal(await store.attachments.get("o2", task.id, a1.id), undefined);
-        assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 2);
-        assert.deepEqual(await readAll(await store.attachments.read(a1)), b1);
-        assert.deepEqual(await readAll(await store.attachments.read(a2)), b2);
-
-        assert.equal(await store.attachments.delete("o2", task.id, a1.id), false, "another owner cannot delete it");
-        assert.equal(await store.attachments.delete("o1", task.id, a1.id), true);
-        assert.equal(await store.attachments.delete("o1", task.id, a1.id), false);
-        assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 1);
-        await assert.rejects(store.attachments.read(a1), isKind("notFound"));
-        assert.equal(await t.storedBytes(), b2.length);
-      });
-
-      test("createWithBytes for a missing task (or another owner's) stores nothing", async () => {
-        const { task } = await seed("o1");
-        const bytes = randomBytes(1000);
-        await assert.rejects(store.attachments.createWithBytes(attachmentFor({ ...task, id: newId("task") }, bytes), bytes), isKind("notFound"));
-        await assert.rejects(store.attachments.createWithBytes(attachmentFor({ ...task, ownerOid: "o2" }, bytes), bytes), isKind("notFound"));
-        assert.deepEqual(await store.attachments.all("o1", task.id), []);
-        assert.equal(await t.storedBytes(), 0);
-      });
-
-      test("read serves any byte range, across the boundaries of how the bytes were written", async () => {
-        const { task } = await seed("o1");
-        const data = randomBytes(700_001);
-        const done = await upload(store, await openSession(task, data.length), data, [300_000, 100_003, 299_998]);
-        assert.equal(done.status, "completed");
-        const att = (await store.attachments.all("o1", task.id))[0]!;
-        const ranges: [number, number][] = [
-          [0, 0],
-          [0, data.length - 1],
-          [262_143, 262_144],
-          [299_999, 300_000],
-          [400_002, 400_003],
-          [data.length - 1, data.length - 1],
-          [123_456, 654_321],
-        ];
-        for (let i = 0; i < 12; i++) {
-          const a = Math.floor(Math.random() * data.length);
-          const b = Math.floor(Math.random() * data.length);
-          ranges.push([Math.min(a, b), Math.max(a, b)]);
-        }
-        for (const [start, end] of ranges) {
-          const got = await readAll(await store.attachments.read(att, { start, end }));
-          assert.ok(got.equals(data.subarray(start, end + 1)), `range ${start}-${end}`);
-        }
-        assert.ok((await readAll(await store.attachments.read(att))).equals(data));
-      });
+    test("ensureDefault creates exactly one default list, even when called concurrently", async () => {
+      const peer = t.openPeer ? await t.openPeer() : undefined;
+      try {
+        const stores = peer ? [store, peer] : [store];
+        await Promise.all(Array.from({ length: 6 }, (_, i) => stores[i % stores.length]!.lists.ensureDefault("o1", () => listFor("o1", "Tasks", "defaultList"))));
+        await store.lists.ensureDefault("o1", () => assert.fail("make() must not run when the default exists"));
+        const all = await store.lists.all("o1");
+        assert.equal(all.length, 1);
+        assert.equal(all[0]!.wellknownListName, "defaultList");
+      } finally {
+        await peer?.close();
+      }
     });
 
-    describe("sessions", () => {
-      test("create, get, forTask; the open-session cap counts open sessions only", async () => {
-        const { task } = await seed("o1");
-        const s1 = sessionFor(task, 10);
-        const s2 = sessionFor(task, 0);
-        await store.sessions.create(s1, 2);
-        await store.sessions.create(s2, 2);
-        assert.deepEqual(await store.sessions.get(s1.id), s1);
-        assert.deepEqual(await store.sessions.forTask("o1", task.id), [s1, s2]);
-        assert.deepEqual(await store.sessions.forTask("o2", task.id), []);
-        await assert.rejects(store.sessions.create(sessionFor(task, 5), 2), isKind("tooManySessions"));
-        // Completing one frees a place.
-        await upload(store, s2, Buffer.alloc(0), [0]);
-        await store.sessions.create(sessionFor(task, 5), 2);
-        await assert.rejects(store.sessions.create(sessionFor(task, 5), 2), isKind("tooManySessions"));
-        // The cap is per owner.
-        const other = await seed("o2");
-        await store.sessions.create(sessionFor(other.task, 5), 2);
-      });
+    test("update applies the change atomically; a throwing change or a missing list changes nothing", async () => {
+      const l = listFor("o1", "Old");
+      await store.lists.create(l);
+      const next = await store.lists.update("o1", l.id, (cur) => ({ ...cur, displayName: "New", changeKey: "ck-1" }));
+      assert.equal(next?.displayName, "New");
+      assert.deepEqual(await store.lists.get("o1", l.id), { ...l, displayName: "New", changeKey: "ck-1" });
+      await assert.rejects(
+        store.lists.update("o1", l.id, () => {
+          throw new GraphError("preconditionFailed", "no");
+        }),
+        isKind("preconditionFailed"),
+      );
+      assert.equal((await store.lists.get("o1", l.id))?.displayName, "New");
+      assert.equal(await store.lists.update("o1", newId("list"), () => assert.fail("not called")), undefined);
+      assert.equal(await store.lists.update("o2", l.id, () => assert.fail("not called")), undefined);
+    });
 
-      test("the cap holds under concurrent creates", async () => {
-        const { task } = await seed("o1");
-        const peer = t.openPeer ? await t.openPeer() : undefined;
-        try {
-          const stores = peer ? [store, peer] : [store];
-          const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => stores[i % stores.length]!.sessions.create(sessionFor(task, 1), 3)));
-          assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
-          for (const r of results) if (r.status === "rejected") assert.ok(isKind("tooManySessions")(r.reason));
-          assert.equal((await store.sessions.forTask("o1", task.id)).length, 3);
-        } finally {
-          await peer?.close();
-        }
-      });
+    test("delete cascades to tasks, attachments, sessions and their bytes; a guard can refuse", async () => {
+      const { list, task } = await seed(store, "o1");
+      const other = await seed(store, "o1");
+      const small = randomBytes(1000);
+      await store.attachments.createWithBytes(attachmentFor(task, small), small);
+      const data = randomBytes(300_000);
+      const done = await upload(store, await openSession(store, task, data.length), data, [data.length]);
+      const open = await openSession(store, task, 500_000);
+      await writeRange(store, open, randomBytes(500_000), 0, 100_000);
+      const keep = randomBytes(2000);
+      const kept = attachmentFor(other.task, keep);
+      await store.attachments.createWithBytes(kept, keep);
 
-      test("ranges commit in order; the final one turns the session into an attachment with the object's SHA-256", async () => {
-        const { list, task } = await seed("o1");
-        const data = randomBytes(600_000);
-        const s = await openSession(task, data.length);
-        const r1 = await writeRange(store, s, data, 0, 250_000);
-        assert.equal(r1.status, "open");
-        assert.equal(r1.committed, 250_000);
-        assert.deepEqual(r1.lastRange, { start: 0, end: 249_999, sha256: sha(data.subarray(0, 250_000)) });
-        assert.deepEqual(await store.sessions.get(s.id), r1);
-        await assert.rejects(writeRange(store, s, data, 0, 10), isKind("invalidRange"), "a range not at the committed offset");
-        await assert.rejects(writeRange(store, s, data, 300_000, 10), isKind("invalidRange"));
-        assert.deepEqual(await store.sessions.get(s.id), r1);
+      await assert.rejects(
+        store.lists.delete("o1", list.id, () => {
+          throw new GraphError("defaultListImmutable", "refused");
+        }),
+        isKind("defaultListImmutable"),
+      );
+      assert.ok(await store.tasks.get("o1", list.id, task.id), "a refused delete changes nothing");
+      assert.equal(await store.lists.delete("o2", list.id, () => {}), false, "another owner cannot delete it");
 
-        const r2 = await writeRange(store, s, data, 250_000, 350_000);
-        assert.equal(r2.status, "completed");
-        assert.equal(r2.committed, data.length);
-        assert.deepEqual(await store.sessions.get(s.id), r2);
-        const atts = await store.attachments.all("o1", task.id);
-        assert.equal(atts.length, 1);
-        assert.equal(r2.status === "completed" && r2.attachmentId, atts[0]!.id);
-        assert.equal(atts[0]!.sha256, sha(data));
-        assert.equal(atts[0]!.size, data.length);
-        assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 1);
-        assert.ok((await readAll(await store.attachments.read(atts[0]!))).equals(data));
-        assert.equal(await t.storedBytes(), data.length, "completion keeps one copy of the bytes");
-        await assert.rejects(writeRange(store, s, data, data.length, 0), isKind("notFound"), "a completed session takes no more ranges");
-      });
+      assert.equal(await store.lists.delete("o1", list.id, () => {}), true);
+      assert.equal(await store.lists.get("o1", list.id), undefined);
+      assert.equal(await store.tasks.get("o1", list.id, task.id), undefined);
+      assert.deepEqual(await store.attachments.all("o1", task.id), []);
+      assert.equal(await store.sessions.get(done.id), undefined);
+      assert.equal(await store.sessions.get(open.id), undefined);
+      assert.deepEqual(await store.sessions.forTask("o1", task.id), []);
+      assert.equal(await store.lists.delete("o1", list.id, () => {}), false, "already gone");
+      // Only the other list's attachment is left, bytes included.
+      assert.equal(await t.storedBytes(), keep.length);
+      assert.deepEqual(await readAll(await store.attachments.read(kept)), keep);
+    });
+  });
+}
 
-      test("an empty file completes with one zero-length range", async () => {
-        const { task } = await seed("o1");
-        const s = await openSession(task, 0);
-        const done = await writeRange(store, s, Buffer.alloc(0), 0, 0);
-        assert.equal(done.status, "completed");
-        const att = (await store.attachments.all("o1", task.id))[0]!;
-        assert.equal(att.sha256, sha(Buffer.alloc(0)));
-        assert.equal(att.size, 0);
-      });
+/** Tasks per list; deletion cascades. */
+export function shouldKeepTasks(open: OpenStore): void {
+  describe("tasks", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
+    });
 
-      test("a body that fails midway, is short or is long commits nothing; the range can then be sent again", async () => {
-        const { task } = await seed("o1");
-        const data = randomBytes(800_000);
-        const s = await openSession(task, data.length);
-        const first = await writeRange(store, s, data, 0, 100_000);
-        const piece = data.subarray(100_000, 700_000);
-        // Fails after 300 KB of a 600 KB range (past a 256 KiB boundary).
-        await assert.rejects(writeRange(store, s, data, 100_000, 600_000, brokenBody(piece, 300_000)), isKind("invalidRequest"));
-        assert.deepEqual(await store.sessions.get(s.id), first);
-        await assert.rejects(writeRange(store, s, data, 100_000, 600_000, bodyOf(piece.subarray(0, 599_999))), isKind("invalidRequest"), "short");
-        await assert.rejects(writeRange(store, s, data, 100_000, 600_000, bodyOf(data.subarray(100_000, 700_001))), isKind("invalidRequest"), "long");
-        assert.deepEqual(await store.sessions.get(s.id), first);
-        // The same range with other bytes first, then the real ones: only what was committed counts.
-        const second = await writeRange(store, s, data, 100_000, 600_000);
-        assert.equal(second.committed, 700_000);
-        await writeRange(store, s, data, 700_000, 100_000);
-        const att = (await store.attachments.all("o1", task.id))[0]!;
-        assert.equal(att.sha256, sha(data));
-        assert.ok((await readAll(await store.attachments.read(att))).equals(data));
-      });
+    test("create, get, all (in creation order); the document round-trips", async () => {
+      const l = listFor("o1");
+      await store.lists.create(l);
+      const a = taskFor(l, "first");
+      a.doc.dueDateTime = { dateTime: "2030-01-02T03:04:05.0000000", timeZone: "UTC" };
+      const b = taskFor(l, "second");
+      await store.tasks.create(a);
+      await store.tasks.create(b);
+      assert.deepEqual(await store.tasks.all("o1", l.id), [a, b]);
+      assert.deepEqual(await store.tasks.get("o1", l.id, a.id), a);
+      assert.equal(await store.tasks.get("o2", l.id, a.id), undefined);
+      assert.equal(await store.tasks.get("o1", newId("list"), a.id), undefined, "the list is part of the key");
+    });
 
-      test("plan() throwing commits nothing, for a middle range and for the final one", async () => {
-        const { list, task } = await seed("o1");
-        const data = randomBytes(400_000);
-        const s = await openSession(task, data.length);
-        const refuse = () => {
-          throw new GraphError("invalidRequest", "digest mismatch");
-        };
-        for (const [offset, length] of [
-          [0, 300_000],
-          [0, 400_000],
-        ] as const) {
-          const lease = (await store.sessions.lease(s.id))!;
-          try {
-            await assert.rejects(
-              lease.writeRange({ offset, length, body: bodyOf(data.subarray(offset, offset + length)), final: offset + length === data.length, plan: refuse }),
-              isKind("invalidRequest"),
-            );
-          } finally {
-            await lease.release();
-          }
-          assert.deepEqual(await store.sessions.get(s.id), s);
-        }
-        assert.deepEqual(await store.attachments.all("o1", task.id), []);
-        assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 0);
-        await upload(store, s, data, [100_000, 300_000]);
-        const att = (await store.attachments.all("o1", task.id))[0]!;
-        assert.ok((await readAll(await store.attachments.read(att))).equals(data));
-      });
+    test("update applies the change; a throwing change or a missing task changes nothing", async () => {
+      const { list, task } = await seed(store, "o1");
+      const next = await store.tasks.update("o1", list.id, task.id, (cur) => ({ ...cur, doc: { ...cur.doc, title: "Renamed" }, changeKey: "tk-1", lastModifiedAt: iso(1) }));
+      assert.equal(next?.doc.title, "Renamed");
+      assert.deepEqual(await store.tasks.get("o1", list.id, task.id), next);
+      await assert.rejects(
+        store.tasks.update("o1", list.id, task.id, () => {
+          throw new GraphError("invalidRequest", "bad");
+        }),
+        isKind("invalidRequest"),
+      );
+      assert.deepEqual(await store.tasks.get("o1", list.id, task.id), next);
+      assert.equal(await store.tasks.update("o1", list.id, newId("task"), () => assert.fail("not called")), undefined);
+    });
 
-      test("a session deleted while a range streams in: the range fails and nothing is left", async () => {
-        const { task } = await seed("o1");
-        const data = randomBytes(500_000);
-        const s = await openSession(task, data.length);
-        let open!: () => void;
-        const gate = new Promise<void>((r) => (open = r));
-        let streaming!: () => void;
-        const midway = new Promise<void>((r) => (streaming = r));
+    test("delete cascades to the task's attachments, sessions and bytes only; a guard can refuse", async () => {
+      const { list, task } = await seed(store, "o1");
+      const sibling = taskFor(list, "sibling");
+      await store.tasks.create(sibling);
+      const bytes = randomBytes(5000);
+      await store.attachments.createWithBytes(attachmentFor(task, bytes), bytes);
+      const s = await openSession(store, task, 400_000);
+      await writeRange(store, s, randomBytes(400_000), 0, 300_000);
+      const keep = randomBytes(7000);
+      const kept = attachmentFor(sibling, keep);
+      await store.attachments.createWithBytes(kept, keep);
+      const keptSession = await openSession(store, sibling, 10);
+
+      await assert.rejects(
+        store.tasks.delete("o1", list.id, task.id, () => {
+          throw new GraphError("accessDenied", "no");
+        }),
+        isKind("accessDenied"),
+      );
+      assert.equal((await store.attachments.all("o1", task.id)).length, 1);
+      assert.equal(await store.tasks.delete("o1", list.id, task.id, () => {}), true);
+      assert.equal(await store.tasks.get("o1", list.id, task.id), undefined);
+      assert.deepEqual(await store.attachments.all("o1", task.id), []);
+      assert.equal(await store.sessions.get(s.id), undefined);
+      assert.equal(await store.tasks.delete("o1", list.id, task.id, () => {}), false);
+      assert.deepEqual(await store.attachments.all("o1", sibling.id), [kept]);
+      assert.ok(await store.sessions.get(keptSession.id));
+      assert.equal(await t.storedBytes(), keep.length);
+    });
+  });
+}
+
+/** Small attachments: record and bytes together. */
+export function shouldKeepAttachments(open: OpenStore): void {
+  describe("attachments", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
+    });
+
+    test("createWithBytes stores record and bytes; the task's count follows creates and deletes", async () => {
+      const { list, task } = await seed(store, "o1");
+      const b1 = randomBytes(300_000);
+      const b2 = Buffer.from("hello");
+      const a1 = attachmentFor(task, b1, "one.bin");
+      const a2 = attachmentFor(task, b2, "two.txt");
+      await store.attachments.createWithBytes(a1, b1);
+      await store.attachments.createWithBytes(a2, b2);
+      assert.deepEqual(await store.attachments.all("o1", task.id), [a1, a2]);
+      assert.deepEqual(await store.attachments.get("o1", task.id, a1.id), a1);
+      assert.equal(await store.attachments.get("o2", task.id, a1.id), undefined);
+      assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 2);
+      assert.deepEqual(await readAll(await store.attachments.read(a1)), b1);
+      assert.deepEqual(await readAll(await store.attachments.read(a2)), b2);
+
+      assert.equal(await store.attachments.delete("o2", task.id, a1.id), false, "another owner cannot delete it");
+      assert.equal(await store.attachments.delete("o1", task.id, a1.id), true);
+      assert.equal(await store.attachments.delete("o1", task.id, a1.id), false);
+      assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 1);
+      await assert.rejects(store.attachments.read(a1), isKind("notFound"));
+      assert.equal(await t.storedBytes(), b2.length);
+    });
+
+    test("createWithBytes for a missing task (or another owner's) stores nothing", async () => {
+      const { task } = await seed(store, "o1");
+      const bytes = randomBytes(1000);
+      await assert.rejects(store.attachments.createWithBytes(attachmentFor({ ...task, id: newId("task") }, bytes), bytes), isKind("notFound"));
+      await assert.rejects(store.attachments.createWithBytes(attachmentFor({ ...task, ownerOid: "o2" }, bytes), bytes), isKind("notFound"));
+      assert.deepEqual(await store.attachments.all("o1", task.id), []);
+      assert.equal(await t.storedBytes(), 0);
+    });
+
+    test("read serves any byte range, across the boundaries of how the bytes were written", async () => {
+      const { task } = await seed(store, "o1");
+      const data = randomBytes(700_001);
+      const done = await upload(store, await openSession(store, task, data.length), data, [300_000, 100_003, 299_998]);
+      assert.equal(done.status, "completed");
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      const ranges: [number, number][] = [
+        [0, 0],
+        [0, data.length - 1],
+        [262_143, 262_144],
+        [299_999, 300_000],
+        [400_002, 400_003],
+        [data.length - 1, data.length - 1],
+        [123_456, 654_321],
+      ];
+      for (let i = 0; i < 12; i++) {
+        const a = Math.floor(Math.random() * data.length);
+        const b = Math.floor(Math.random() * data.length);
+        ranges.push([Math.min(a, b), Math.max(a, b)]);
+      }
+      for (const [start, end] of ranges) {
+        const got = await readAll(await store.attachments.read(att, { start, end }));
+        assert.ok(got.equals(data.subarray(start, end + 1)), `range ${start}-${end}`);
+      }
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+    });
+  });
+}
+
+/** Upload sessions: the open-session cap, cancel, leases, expiry. */
+export function shouldManageSessions(open: OpenStore): void {
+  describe("sessions", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
+    });
+
+    test("create, get, forTask; the open-session cap counts open sessions only", async () => {
+      const { task } = await seed(store, "o1");
+      const s1 = sessionFor(task, 10);
+      const s2 = sessionFor(task, 0);
+      await store.sessions.create(s1, 2);
+      await store.sessions.create(s2, 2);
+      assert.deepEqual(await store.sessions.get(s1.id), s1);
+      assert.deepEqual(await store.sessions.forTask("o1", task.id), [s1, s2]);
+      assert.deepEqual(await store.sessions.forTask("o2", task.id), []);
+      await assert.rejects(store.sessions.create(sessionFor(task, 5), 2), isKind("tooManySessions"));
+      // Completing one frees a place.
+      await upload(store, s2, Buffer.alloc(0), [0]);
+      await store.sessions.create(sessionFor(task, 5), 2);
+      await assert.rejects(store.sessions.create(sessionFor(task, 5), 2), isKind("tooManySessions"));
+      // The cap is per owner.
+      const other = await seed(store, "o2");
+      await store.sessions.create(sessionFor(other.task, 5), 2);
+    });
+
+    test("the cap holds under concurrent creates", async () => {
+      const { task } = await seed(store, "o1");
+      const peer = t.openPeer ? await t.openPeer() : undefined;
+      try {
+        const stores = peer ? [store, peer] : [store];
+        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => stores[i % stores.length]!.sessions.create(sessionFor(task, 1), 3)));
+        assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
+        for (const r of results) if (r.status === "rejected") assert.ok(isKind("tooManySessions")(r.reason));
+        assert.equal((await store.sessions.forTask("o1", task.id)).length, 3);
+      } finally {
+        await peer?.close();
+      }
+    });
+
+    test("delete frees an open session's bytes but never a completed session's attachment", async () => {
+      const { task } = await seed(store, "o1");
+      const data = randomBytes(300_000);
+      const done = await upload(store, await openSession(store, task, data.length), data, [data.length]);
+      const open = await openSession(store, task, 200_000);
+      await writeRange(store, open, randomBytes(200_000), 0, 100_000);
+      assert.equal(await store.sessions.delete(open.id), true);
+      assert.equal(await store.sessions.delete(open.id), false);
+      assert.equal(await store.sessions.delete(done.id), true);
+      assert.equal(await store.sessions.get(done.id), undefined);
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+      assert.equal(await t.storedBytes(), data.length);
+    });
+
+    test("deleting an attachment removes the completed session that made it", async () => {
+      const { task } = await seed(store, "o1");
+      const data = randomBytes(1000);
+      const done = await upload(store, await openSession(store, task, data.length), data, [data.length]);
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      assert.equal(await store.attachments.delete("o1", task.id, att.id), true);
+      assert.equal(await store.sessions.get(done.id), undefined);
+      assert.equal(await t.storedBytes(), 0);
+    });
+
+    test("a lease is exclusive until released", async () => {
+      const { task } = await seed(store, "o1");
+      const s = await openSession(store, task, 10);
+      const other = await openSession(store, task, 10);
+      const a = await store.sessions.lease(s.id);
+      assert.ok(a);
+      assert.equal(await store.sessions.lease(s.id), null);
+      const b = await store.sessions.lease(other.id);
+      assert.ok(b, "leases are per session");
+      await a.release();
+      const again = await store.sessions.lease(s.id);
+      assert.ok(again);
+      await a.release(); // idempotent: must not free the new holder's lease
+      assert.equal(await store.sessions.lease(s.id), null, "a second release of the old lease did not free the new one");
+      await again.release();
+      await b.release();
+    });
+
+    test("sweepExpired removes sessions expired before the cutoff (not leased ones) and frees open sessions' bytes", async () => {
+      const { task } = await seed(store, "o1");
+      const data = randomBytes(300_000);
+      const expiredOpen = await openSession(store, task, data.length, iso(-2 * HOUR));
+      await writeRange(store, expiredOpen, data, 0, 100_000);
+      const expiredDone = await upload(store, await openSession(store, task, 1000, iso(-2 * HOUR)), data.subarray(0, 1000), [1000]);
+      const expiredLeased = await openSession(store, task, 10, iso(-2 * HOUR));
+      const recent = await openSession(store, task, 10, iso(-HOUR / 2));
+      const live = await openSession(store, task, 10);
+      const lease = (await store.sessions.lease(expiredLeased.id))!;
+      const n = await store.sessions.sweepExpired(new Date(Date.now() - HOUR));
+      assert.equal(n, 2);
+      assert.equal(await store.sessions.get(expiredOpen.id), undefined);
+      assert.equal(await store.sessions.get(expiredDone.id), undefined);
+      assert.ok(await store.sessions.get(expiredLeased.id), "a session being written is left for a later sweep");
+      assert.ok(await store.sessions.get(recent.id));
+      assert.ok(await store.sessions.get(live.id));
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data.subarray(0, 1000)), "the attachment outlives its session");
+      assert.equal(await t.storedBytes(), 1000);
+      await lease.release();
+      assert.equal(await store.sessions.sweepExpired(new Date(Date.now() - HOUR)), 1);
+      assert.equal(await store.sessions.sweepExpired(new Date(Date.now() - HOUR)), 0);
+    });
+  });
+}
+
+/** A range's bytes and offset commit together, or not at all. */
+export function shouldCommitRanges(open: OpenStore): void {
+  describe("ranges", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
+    });
+
+    test("ranges commit in order; the final one turns the session into an attachment with the object's SHA-256", async () => {
+      const { list, task } = await seed(store, "o1");
+      const data = randomBytes(600_000);
+      const s = await openSession(store, task, data.length);
+      const r1 = await writeRange(store, s, data, 0, 250_000);
+      assert.equal(r1.status, "open");
+      assert.equal(r1.committed, 250_000);
+      assert.deepEqual(r1.lastRange, { start: 0, end: 249_999, sha256: sha(data.subarray(0, 250_000)) });
+      assert.deepEqual(await store.sessions.get(s.id), r1);
+      await assert.rejects(writeRange(store, s, data, 0, 10), isKind("invalidRange"), "a range not at the committed offset");
+      await assert.rejects(writeRange(store, s, data, 300_000, 10), isKind("invalidRange"));
+      assert.deepEqual(await store.sessions.get(s.id), r1);
+
+      const r2 = await writeRange(store, s, data, 250_000, 350_000);
+      assert.equal(r2.status, "completed");
+      assert.equal(r2.committed, data.length);
+      assert.deepEqual(await store.sessions.get(s.id), r2);
+      const atts = await store.attachments.all("o1", task.id);
+      assert.equal(atts.length, 1);
+      assert.equal(r2.status === "completed" && r2.attachmentId, atts[0]!.id);
+      assert.equal(atts[0]!.sha256, sha(data));
+      assert.equal(atts[0]!.size, data.length);
+      assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 1);
+      assert.ok((await readAll(await store.attachments.read(atts[0]!))).equals(data));
+      assert.equal(await t.storedBytes(), data.length, "completion keeps one copy of the bytes");
+      await assert.rejects(writeRange(store, s, data, data.length, 0), isKind("notFound"), "a completed session takes no more ranges");
+    });
+
+    test("an empty file completes with one zero-length range", async () => {
+      const { task } = await seed(store, "o1");
+      const s = await openSession(store, task, 0);
+      const done = await writeRange(store, s, Buffer.alloc(0), 0, 0);
+      assert.equal(done.status, "completed");
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      assert.equal(att.sha256, sha(Buffer.alloc(0)));
+      assert.equal(att.size, 0);
+    });
+
+    test("a body that fails midway, is short or is long commits nothing; the range can then be sent again", async () => {
+      const { task } = await seed(store, "o1");
+      const data = randomBytes(800_000);
+      const s = await openSession(store, task, data.length);
+      const first = await writeRange(store, s, data, 0, 100_000);
+      const piece = data.subarray(100_000, 700_000);
+      // Fails after 300 KB of a 600 KB range (past a 256 KiB boundary).
+      await assert.rejects(writeRange(store, s, data, 100_000, 600_000, brokenBody(piece, 300_000)), isKind("invalidRequest"));
+      assert.deepEqual(await store.sessions.get(s.id), first);
+      await assert.rejects(writeRange(store, s, data, 100_000, 600_000, bodyOf(piece.subarray(0, 599_999))), isKind("invalidUpload"), "short");
+      await assert.rejects(writeRange(store, s, data, 100_000, 600_000, bodyOf(data.subarray(100_000, 700_001))), isKind("invalidUpload"), "long");
+      assert.deepEqual(await store.sessions.get(s.id), first);
+      // The same range with other bytes first, then the real ones: only what was committed counts.
+      const second = await writeRange(store, s, data, 100_000, 600_000);
+      assert.equal(second.committed, 700_000);
+      await writeRange(store, s, data, 700_000, 100_000);
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      assert.equal(att.sha256, sha(data));
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+    });
+
+    test("plan() throwing commits nothing, for a middle range and for the final one", async () => {
+      const { list, task } = await seed(store, "o1");
+      const data = randomBytes(400_000);
+      const s = await openSession(store, task, data.length);
+      const refuse = () => {
+        throw new GraphError("invalidRequest", "digest mismatch");
+      };
+      for (const [offset, length] of [
+        [0, 300_000],
+        [0, 400_000],
+      ] as const) {
         const lease = (await store.sessions.lease(s.id))!;
-        const body = brokenBody(data, 300_000, gate, false, streaming);
-        const writing = lease.writeRange({ offset: 0, length: data.length, body, final: true, plan: planFor(s, 0, data, true) });
-        writing.catch(() => {});
-        await midway;
-        assert.equal(await store.sessions.delete(s.id), true, "cancel is not blocked by a range in flight");
-        open();
-        await assert.rejects(writing, isKind("notFound"));
-        await lease.release();
-        assert.equal(await store.sessions.get(s.id), undefined);
-        assert.deepEqual(await store.attachments.all("o1", task.id), []);
-        assert.equal(await t.storedBytes(), 0);
-      });
+        try {
+          await assert.rejects(
+            lease.writeRange({ offset, length, body: bodyOf(data.subarray(offset, offset + length)), final: offset + length === data.length, plan: refuse }),
+            isKind("invalidRequest"),
+          );
+        } finally {
+          await lease.release();
+        }
+        assert.deepEqual(await store.sessions.get(s.id), s);
+      }
+      assert.deepEqual(await store.attachments.all("o1", task.id), []);
+      assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 0);
+      await upload(store, s, data, [100_000, 300_000]);
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+    });
 
-      test("delete frees an open session's bytes but never a completed session's attachment", async () => {
-        const { task } = await seed("o1");
-        const data = randomBytes(300_000);
-        const done = await upload(store, await openSession(task, data.length), data, [data.length]);
-        const open = await openSession(task, 200_000);
-        await writeRange(store, open, randomBytes(200_000), 0, 100_000);
-        assert.equal(await store.sessions.delete(open.id), true);
-        assert.equal(await store.sessions.delete(open.id), false);
-        assert.equal(await store.sessions.delete(done.id), true);
-        assert.equal(await store.sessions.get(done.id), undefined);
-        const att = (await store.attachments.all("o1", task.id))[0]!;
-        assert.ok((await readAll(await store.attachments.read(att))).equals(data));
-        assert.equal(await t.storedBytes(), data.length);
-      });
+    test("a session deleted while a range streams in: the range fails and nothing is left", async () => {
+      const { task } = await seed(store, "o1");
+      const data = randomBytes(500_000);
+      const s = await openSession(store, task, data.length);
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      let streaming!: () => void;
+      const midway = new Promise<void>((r) => (streaming = r));
+      const lease = (await store.sessions.lease(s.id))!;
+      const body = brokenBody(data, 300_000, gate, false, streaming);
+      const writing = lease.writeRange({ offset: 0, length: data.length, body, final: true, plan: planFor(s, 0, data, true) });
+      writing.catch(() => {});
+      await midway;
+      assert.equal(await store.sessions.delete(s.id), true, "cancel is not blocked by a range in flight");
+      open();
+      await assert.rejects(writing, isKind("notFound"));
+      await lease.release();
+      assert.equal(await store.sessions.get(s.id), undefined);
+      assert.deepEqual(await store.attachments.all("o1", task.id), []);
+      assert.equal(await t.storedBytes(), 0);
+    });
+  });
+}
 
-      test("deleting an attachment removes the completed session that made it", async () => {
-        const { task } = await seed("o1");
-        const data = randomBytes(1000);
-        const done = await upload(store, await openSession(task, data.length), data, [data.length]);
-        const att = (await store.attachments.all("o1", task.id))[0]!;
-        assert.equal(await store.attachments.delete("o1", task.id, att.id), true);
-        assert.equal(await store.sessions.get(done.id), undefined);
-        assert.equal(await t.storedBytes(), 0);
-      });
+/** What was acknowledged survives a restart. */
+export function shouldSurviveReopen(open: OpenStore): void {
+  describe("reopen", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
+    });
 
-      test("a lease is exclusive until released", async () => {
-        const { task } = await seed("o1");
-        const s = await openSession(task, 10);
-        const other = await openSession(task, 10);
-        const a = await store.sessions.lease(s.id);
-        assert.ok(a);
-        assert.equal(await store.sessions.lease(s.id), null);
-        const b = await store.sessions.lease(other.id);
-        assert.ok(b, "leases are per session");
-        await a.release();
-        const again = await store.sessions.lease(s.id);
-        assert.ok(again);
-        await a.release(); // idempotent: must not free the new holder's lease
-        assert.equal(await store.sessions.lease(s.id), null, "a second release of the old lease did not free the new one");
-        await again.release();
-        await b.release();
-      });
+    test("committed ranges survive a reopen; a range that failed midway leaves no trace", async () => {
+      const { task } = await seed(store, "o1");
+      const data = randomBytes(500_000);
+      const s = await openSession(store, task, data.length);
+      const first = await writeRange(store, s, data, 0, 200_000);
+      await assert.rejects(writeRange(store, s, data, 200_000, 300_000, brokenBody(data.subarray(200_000), 250_000)));
+      store = await t.reopen();
+      assert.deepEqual(await store.sessions.get(s.id), first);
+      await writeRange(store, s, data, 200_000, 300_000);
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      assert.equal(att.sha256, sha(data));
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+      assert.equal(await t.storedBytes(), data.length);
+    });
 
-      test("sweepExpired removes sessions expired before the cutoff (not leased ones) and frees open sessions' bytes", async () => {
-        const { task } = await seed("o1");
-        const data = randomBytes(300_000);
-        const expiredOpen = await openSession(task, data.length, iso(-2 * HOUR));
-        await writeRange(store, expiredOpen, data, 0, 100_000);
-        const expiredDone = await upload(store, await openSession(task, 1000, iso(-2 * HOUR)), data.subarray(0, 1000), [1000]);
-        const expiredLeased = await openSession(task, 10, iso(-2 * HOUR));
-        const recent = await openSession(task, 10, iso(-HOUR / 2));
-        const live = await openSession(task, 10);
-        const lease = (await store.sessions.lease(expiredLeased.id))!;
-        const n = await store.sessions.sweepExpired(new Date(Date.now() - HOUR));
-        assert.equal(n, 2);
-        assert.equal(await store.sessions.get(expiredOpen.id), undefined);
-        assert.equal(await store.sessions.get(expiredDone.id), undefined);
-        assert.ok(await store.sessions.get(expiredLeased.id), "a session being written is left for a later sweep");
-        assert.ok(await store.sessions.get(recent.id));
-        assert.ok(await store.sessions.get(live.id));
-        const att = (await store.attachments.all("o1", task.id))[0]!;
-        assert.ok((await readAll(await store.attachments.read(att))).equals(data.subarray(0, 1000)), "the attachment outlives its session");
-        assert.equal(await t.storedBytes(), 1000);
-        await lease.release();
-        assert.equal(await store.sessions.sweepExpired(new Date(Date.now() - HOUR)), 1);
-        assert.equal(await store.sessions.sweepExpired(new Date(Date.now() - HOUR)), 0);
-      });
-
-      test("committed ranges survive a reopen; a range that failed midway leaves no trace", async () => {
-        const { task } = await seed("o1");
-        const data = randomBytes(500_000);
-        const s = await openSession(task, data.length);
-        const first = await writeRange(store, s, data, 0, 200_000);
-        await assert.rejects(writeRange(store, s, data, 200_000, 300_000, brokenBody(data.subarray(200_000), 250_000)));
-        store = await t.reopen();
-        assert.deepEqual(await store.sessions.get(s.id), first);
-        await writeRange(store, s, data, 200_000, 300_000);
-        const att = (await store.attachments.all("o1", task.id))[0]!;
+    test("the object's SHA-256 holds across refused ranges, failed bodies and a reopen", async () => {
+      // Stores may keep a running hash of the committed bytes: a range that is refused after its
+      // body was read in full, or whose body failed, must leave that state as it was committed;
+      // after a reopen the state is gone and the object must still hash right.
+      const { task } = await seed(store, "o1");
+      const refuse = () => {
+        throw new GraphError("invalidRequest", "digest mismatch");
+      };
+      const refused = async (s: UploadSession, offset: number, length: number) => {
+        const lease = (await store.sessions.lease(s.id))!;
+        try {
+          const other = randomBytes(length); // fully read, then refused
+          await assert.rejects(lease.writeRange({ offset, length, body: bodyOf(other), final: offset + length === s.size, plan: refuse }), isKind("invalidRequest"));
+        } finally {
+          await lease.release();
+        }
+      };
+      const completes = async (s: UploadSession, data: Buffer, offset: number) => {
+        const done = await writeRange(store, s, data, offset, data.length - offset);
+        assert.equal(done.status, "completed");
+        const att = (await store.attachments.all("o1", task.id)).find((a) => done.status === "completed" && a.id === done.attachmentId)!;
         assert.equal(att.sha256, sha(data));
         assert.ok((await readAll(await store.attachments.read(att))).equals(data));
-        assert.equal(await t.storedBytes(), data.length);
-      });
+      };
 
-      test("the object's SHA-256 holds across refused ranges, failed bodies and a reopen", async () => {
-        // Stores may keep a running hash of the committed bytes: a range that is refused after its
-        // body was read in full, or whose body failed, must leave that state as it was committed;
-        // after a reopen the state is gone and the object must still hash right.
-        const { task } = await seed("o1");
-        const refuse = () => {
-          throw new GraphError("invalidRequest", "digest mismatch");
-        };
-        const refused = async (s: UploadSession, offset: number, length: number) => {
-          const lease = (await store.sessions.lease(s.id))!;
-          try {
-            const other = randomBytes(length); // fully read, then refused
-            await assert.rejects(lease.writeRange({ offset, length, body: bodyOf(other), final: offset + length === s.size, plan: refuse }), isKind("invalidRequest"));
-          } finally {
-            await lease.release();
-          }
-        };
-        const completes = async (s: UploadSession, data: Buffer, offset: number) => {
-          const done = await writeRange(store, s, data, offset, data.length - offset);
+      const data = randomBytes(900_000);
+      const s = await openSession(store, task, data.length);
+      await writeRange(store, s, data, 0, 200_000);
+      await refused(s, 200_000, 300_000);
+      await assert.rejects(writeRange(store, s, data, 200_000, 300_000, brokenBody(randomBytes(300_000), 100_000)), isKind("invalidRequest"));
+      await writeRange(store, s, data, 200_000, 300_000);
+      await refused(s, 500_000, 400_000); // a final range
+      await refused(s, 500_000, 400_000);
+      await completes(s, data, 500_000);
+
+      const again = randomBytes(500_000);
+      const r = await openSession(store, task, again.length);
+      await writeRange(store, r, again, 0, 200_000);
+      await refused(r, 200_000, 300_000);
+      store = await t.reopen();
+      await refused(r, 200_000, 300_000);
+      await completes(r, again, 200_000);
+    });
+  });
+}
+
+/** Several instances on one store. */
+export function shouldShareDataWithPeers(open: OpenStore<StoreUnderTest & { openPeer(): Promise<Store> }>): void {
+  describe("another instance on the same data", () => {
+    let t: StoreUnderTest & { openPeer(): Promise<Store> };
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
+    });
+
+    test("sees what was acknowledged, and is refused a lease another instance holds", async () => {
+      const peer = await t.openPeer();
+      try {
+        const { task } = await seed(store, "o1");
+        const data = randomBytes(300_000);
+        const s = await openSession(store, task, data.length);
+        const r1 = await writeRange(store, s, data, 0, 100_000);
+        assert.deepEqual(await peer.sessions.get(s.id), r1, "acknowledged means committed, visible to every instance");
+        const held = (await store.sessions.lease(s.id))!;
+        assert.equal(await peer.sessions.lease(s.id), null);
+        assert.equal(await peer.sessions.sweepExpired(new Date(Date.now() + 2 * HOUR)), 0, "a leased session is not swept by another instance");
+        await held.release();
+        await writeRange(peer, s, data, 100_000, 200_000);
+        const att = (await store.attachments.all("o1", task.id))[0]!;
+        assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+      } finally {
+        await peer.close();
+      }
+    });
+
+    test("ranges alternating between instances still complete with the object's SHA-256", async () => {
+      // Each instance may hold a running hash for the offsets it wrote; one that is behind the
+      // committed offset (the other instance wrote since) must not be used.
+      const peer = await t.openPeer();
+      try {
+        const { task } = await seed(store, "o1");
+        for (const order of [[store, peer, store], [store, store, peer]]) {
+          const data = randomBytes(300_000);
+          const s = await openSession(store, task, data.length);
+          for (let i = 0; i < 3; i++) await writeRange(order[i]!, s, data, i * 100_000, 100_000);
+          const done = (await store.sessions.get(s.id))!;
           assert.equal(done.status, "completed");
           const att = (await store.attachments.all("o1", task.id)).find((a) => done.status === "completed" && a.id === done.attachmentId)!;
           assert.equal(att.sha256, sha(data));
-          assert.ok((await readAll(await store.attachments.read(att))).equals(data));
-        };
+        }
+      } finally {
+        await peer.close();
+      }
+    });
+  });
+}
 
-        const data = randomBytes(900_000);
-        const s = await openSession(task, data.length);
-        await writeRange(store, s, data, 0, 200_000);
-        await refused(s, 200_000, 300_000);
-        await assert.rejects(writeRange(store, s, data, 200_000, 300_000, brokenBody(randomBytes(300_000), 100_000)), isKind("invalidRequest"));
-        await writeRange(store, s, data, 200_000, 300_000);
-        await refused(s, 500_000, 400_000); // a final range
-        await refused(s, 500_000, 400_000);
-        await completes(s, data, 500_000);
-
-        const again = randomBytes(500_000);
-        const r = await openSession(task, again.length);
-        await writeRange(store, r, again, 0, 200_000);
-        await refused(r, 200_000, 300_000);
-        store = await t.reopen();
-        await refused(r, 200_000, 300_000);
-        await completes(r, again, 200_000);
-      });
+/** A schema newer than this build (a downgrade) is refused, never used half-understood. */
+export function shouldRefuseNewerSchema(open: OpenStore): void {
+  describe("schema", () => {
+    let t: StoreUnderTest;
+    freshStoreEach(open, (x) => {
+      t = x;
     });
 
-    describe("another instance on the same data", () => {
-      test("sees what was acknowledged, and is refused a lease another instance holds", async (ctx) => {
-        if (!t.openPeer) return ctx.skip(`${name} allows one process per data directory`);
-        const peer = await t.openPeer();
-        try {
-          const { task } = await seed("o1");
-          const data = randomBytes(300_000);
-          const s = await openSession(task, data.length);
-          const r1 = await writeRange(store, s, data, 0, 100_000);
-          assert.deepEqual(await peer.sessions.get(s.id), r1, "acknowledged means committed, visible to every instance");
-          const held = (await store.sessions.lease(s.id))!;
-          assert.equal(await peer.sessions.lease(s.id), null);
-          assert.equal(await peer.sessions.sweepExpired(new Date(Date.now() + 2 * HOUR)), 0, "a leased session is not swept by another instance");
-          await held.release();
-          await writeRange(peer, s, data, 100_000, 200_000);
-          const att = (await store.attachments.all("o1", task.id))[0]!;
-          assert.ok((await readAll(await store.attachments.read(att))).equals(data));
-        } finally {
-          await peer.close();
-        }
-      });
-
-      test("ranges alternating between instances still complete with the object's SHA-256", async (ctx) => {
-        // Each instance may hold a running hash for the offsets it wrote; one that is behind the
-        // committed offset (the other instance wrote since) must not be used.
-        if (!t.openPeer) return ctx.skip(`${name} allows one process per data directory`);
-        const peer = await t.openPeer();
-        try {
-          const { task } = await seed("o1");
-          for (const order of [[store, peer, store], [store, store, peer]]) {
-            const data = randomBytes(300_000);
-            const s = await openSession(task, data.length);
-            for (let i = 0; i < 3; i++) await writeRange(order[i]!, s, data, i * 100_000, 100_000);
-            const done = (await store.sessions.get(s.id))!;
-            assert.equal(done.status, "completed");
-            const att = (await store.attachments.all("o1", task.id)).find((a) => done.status === "completed" && a.id === done.attachmentId)!;
-            assert.equal(att.sha256, sha(data));
-          }
-        } finally {
-          await peer.close();
-        }
-      });
+    test("reopening data migrated by a newer Taskdrop fails with SchemaTooNewError, and leaves the data as it was", async () => {
+      const { task } = await seed(t.store, "o1");
+      await t.markSchemaNewer();
+      await assert.rejects(t.reopen(), (e: unknown) => e instanceof SchemaTooNewError && /newer than this Taskdrop understands/.test((e as Error).message));
+      await t.unmarkSchemaNewer();
+      const store = await t.reopen();
+      assert.ok(await store.tasks.get("o1", task.listId, task.id), "the data is still there for the right version");
     });
   });
 }

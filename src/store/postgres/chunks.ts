@@ -15,12 +15,10 @@ type Queryable = Pool | PoolClient;
 const INSERT = "INSERT INTO blob_chunks (blob, off, data) VALUES ($1, $2, $3)";
 
 /**
- * Streams exactly `length` bytes of `body` into rows starting at `offset`. Runs inside the
- * caller's transaction (on `c`), so the rows exist only if the caller commits. Rejects when the
- * body yields more or fewer bytes than `length`.
+ * Streams `body` into rows starting at `offset`. Runs inside the caller's transaction (on `c`),
+ * so the rows exist only if the caller commits; the caller bounds the body's length (rangeBytes).
  */
-export async function writeChunks(c: PoolClient, blob: string, offset: number, length: number, body: AsyncIterable<Buffer>): Promise<void> {
-  let written = 0;
+export async function writeChunks(c: PoolClient, blob: string, offset: number, body: AsyncIterable<Buffer>): Promise<void> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let nextOff = offset;
@@ -35,8 +33,6 @@ export async function writeChunks(c: PoolClient, blob: string, offset: number, l
   };
   try {
     for await (const piece of body) {
-      if (written + piece.length > length) throw errors.invalid(`The body is longer than the ${length} bytes declared.`);
-      written += piece.length;
       pending.push(piece);
       pendingBytes += piece.length;
       while (pendingBytes >= CHUNK_BYTES) {
@@ -47,7 +43,6 @@ export async function writeChunks(c: PoolClient, blob: string, offset: number, l
         pendingBytes = rest.length;
       }
     }
-    if (written !== length) throw errors.invalid(`The body ended after ${written} of the ${length} bytes declared.`);
     if (pendingBytes > 0) await send(Buffer.concat(pending, pendingBytes));
   } finally {
     // Let the last INSERT settle before the caller issues ROLLBACK or the commit step.

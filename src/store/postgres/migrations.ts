@@ -1,7 +1,8 @@
-// Numbered schema steps for the PostgreSQL store. Each runs in its own transaction together with
-// the row recording it in taskdrop_migrations, under an advisory lock, so instances starting at
-// the same moment apply each step exactly once. Never edit a released step: append a new one.
+// Numbered schema steps for the PostgreSQL store (the discipline: src/store/shared/schema.ts).
+// Each runs in its own transaction together with the row recording it in taskdrop_migrations,
+// under an advisory lock, so instances starting at the same moment apply each step exactly once.
 import type { PoolClient } from "pg";
+import { refuseNewerSchema } from "../shared/schema.js";
 
 export const MIGRATIONS: string[] = [
   `
@@ -93,11 +94,6 @@ export const MIGRATIONS: string[] = [
   `,
 ];
 
-/** Thrown when the database was migrated by a newer Taskdrop than this one. */
-export class SchemaTooNewError extends Error {
-  readonly userFacing = true;
-}
-
 /**
  * Applies the pending steps. The advisory lock is keyed by the current schema, so deployments
  * (or test schemas) sharing one database do not wait for each other.
@@ -109,11 +105,7 @@ export async function migrate(c: PoolClient): Promise<void> {
     await c.query("CREATE TABLE IF NOT EXISTS taskdrop_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
     const { rows } = await c.query<{ v: number | null }>("SELECT max(version) AS v FROM taskdrop_migrations");
     const current = rows[0]?.v ?? 0;
-    if (current > MIGRATIONS.length) {
-      throw new SchemaTooNewError(
-        `The database schema is at version ${current}, newer than this Taskdrop understands (${MIGRATIONS.length}); upgrade Taskdrop.`,
-      );
-    }
+    refuseNewerSchema(current, MIGRATIONS.length, "database");
     for (let v = current + 1; v <= MIGRATIONS.length; v++) {
       await c.query("BEGIN");
       try {

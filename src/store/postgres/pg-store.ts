@@ -8,7 +8,7 @@
 // - A range's chunk rows and its offset commit in one transaction: all or nothing.
 // - Row locks are taken in one order everywhere (list, then task, then session/attachment), and
 //   are never held while a body streams, so deletions and cancels are never stuck behind an upload.
-import { createHash, randomUUID, type Hash } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import pg from "pg";
 import { errors, isGraphError } from "../../domain/errors.js";
@@ -17,6 +17,7 @@ import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
 import { insertChunks, readStream, sha256Of, writeChunks } from "./chunks.js";
 import { migrate } from "./migrations.js";
 import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, type Row } from "../rows.js";
+import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
 
 type Client = pg.PoolClient;
 
@@ -35,17 +36,6 @@ const GENERAL_WAIT_MS = 10_000;
 function splitPool(size: number): { general: number; lease: number } {
   const general = Math.min(8, Math.max(2, Math.floor(size / 4)));
   return { general, lease: size - general };
-}
-
-/** Open sessions whose running hash this process keeps (a few hundred bytes each). */
-const MAX_OBJECT_HASHES = 100_000;
-
-/** Passes `body` through, feeding every chunk to `hash`. */
-async function* hashing(body: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
-  for await (const chunk of body) {
-    hash.update(chunk);
-    yield chunk;
-  }
 }
 
 /** Advisory-lock keys, namespaced by schema so deployments sharing one database never collide. */
@@ -70,14 +60,12 @@ export class PgStore implements Store {
   readonly kind = "postgres" as const;
   private closed = false;
   /**
-   * SHA-256 state of the committed bytes of open sessions this process wrote, keyed by blob, so
-   * the final range needs no re-read of the object. A state is only used when its offset equals the
-   * session's committed offset (read in the range's transaction, under the lease): committed bytes
-   * never change, so a state for that offset is right whoever wrote them. After a restart, or when
-   * another instance wrote the previous range, there is no matching state and the final range
-   * hashes the rows instead.
+   * Running hashes of the open sessions this process wrote. A state is only used for the
+   * session's committed offset as read in the range's transaction, under the lease: committed
+   * bytes never change, so a state for that offset is right whoever wrote them. After a restart,
+   * or when another instance wrote the previous range, the final range hashes the rows instead.
    */
-  private readonly objectHashes = new Map<string, { committed: number; hash: Hash }>();
+  private readonly hashes = new RunningHashes();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -256,7 +244,7 @@ export class PgStore implements Store {
   /** Deletes bytes in the same transaction as the records naming them: no orphans, no sweep needed. */
   private async freeBlobs(c: Client, blobs: string[]): Promise<void> {
     // Forgotten before the commit: if it rolls back, the state is merely lost (the fallback re-reads).
-    for (const b of blobs) this.objectHashes.delete(b);
+    for (const b of blobs) this.hashes.forget(b);
     if (blobs.length > 0) await c.query("DELETE FROM blob_chunks WHERE blob = ANY($1::uuid[])", [blobs]);
   }
 
@@ -443,29 +431,17 @@ export class PgStore implements Store {
     };
   }
 
-  /** Keeps the running hash of a session that stays open; called only after its COMMIT returned. */
-  private rememberHash(blob: string, s: UploadSession, hash: Hash | undefined): void {
-    this.objectHashes.delete(blob);
-    if (s.status !== "open" || !hash) return;
-    if (this.objectHashes.size >= MAX_OBJECT_HASHES) this.objectHashes.clear(); // bounded; the fallback re-reads
-    this.objectHashes.set(blob, { committed: s.committed, hash });
-  }
-
   private async writeRange(c: Client, id: string, args: WriteRangeArgs): Promise<UploadSession> {
-    let hash: Hash | undefined;
     await c.query("BEGIN");
     try {
       const before = (await c.query("SELECT * FROM sessions WHERE id = $1", [id])).rows[0];
       if (!before || before.status !== "open") throw errors.notFound();
       if (num(before.committed) !== args.offset) throw errors.invalidRange(`The next expected offset is ${num(before.committed)}.`);
       const blob = before.blob as string;
-      // The object's hash continues from the committed bytes' state, on a copy: if this range is
-      // not committed, the state for the committed offset stays as it was.
-      const known = this.objectHashes.get(blob);
-      hash = args.offset === 0 ? createHash("sha256") : known?.committed === args.offset ? known.hash.copy() : undefined;
-      await writeChunks(c, blob, args.offset, args.length, hash ? hashing(args.body, hash) : args.body);
-      // Without a state (restart, or another instance wrote the previous range): hash the rows.
-      const objectSha256 = args.final ? (hash ? hash.digest("hex") : await sha256Of(c, blob, args.offset + args.length)) : null;
+      const hash = this.hashes.continueAt(blob, args.offset);
+      await writeChunks(c, blob, args.offset, rangeBytes(args.body, args.length, hash));
+      // Without a state: hash the rows.
+      const objectSha256 = args.final ? await this.hashes.digest(hash, () => sha256Of(c, blob, args.offset + args.length)) : null;
       // Lock order: task before session (as deletions take them).
       if (args.final) await c.query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE", [before.task_id]);
       const now = (await c.query("SELECT * FROM sessions WHERE id = $1 FOR UPDATE", [id])).rows[0];
@@ -498,7 +474,7 @@ export class PgStore implements Store {
       // With synchronous_commit on (PostgreSQL's default) COMMIT returns once the WAL is flushed.
       await c.query("COMMIT");
       const done = sessionFrom(after);
-      this.rememberHash(after.blob as string, done, hash);
+      this.hashes.committed(after.blob as string, done, hash);
       return done;
     } catch (e) {
       // On a broken connection ROLLBACK fails too; release() then discards the connection.

@@ -3,20 +3,19 @@
 // the new offset, so the file may hold bytes past the committed offset only until recovery.
 import { constants, createReadStream, type ReadStream } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rm, stat, truncate } from "node:fs/promises";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomUUID, type Hash } from "node:crypto";
 import { join } from "node:path";
-import { errors } from "../../domain/errors.js";
+import { rangeBytes } from "../shared/running-hash.js";
 
 const RECENT_MS = 60_000;
 /** Bytes of one upload that may wait in memory while its previous write is in flight. */
 const WRITE_BATCH = 256 * 1024;
 /**
- * Bytes of all uploads together received but not yet written. Past it, each upload waits for its
+ * Bytes of all uploads to one store together received but not yet written. Past it, each upload waits for its
  * own write before reading on: under many concurrent uploads buffers are then released within
  * moments, before the garbage collector promotes them, which keeps the process's memory down.
  */
 const WAITING_BUDGET = 4 * 1024 * 1024;
-let waitingBytes = 0;
 
 export class BlobFiles {
   readonly root: string;
@@ -26,6 +25,8 @@ export class BlobFiles {
    * it is committed, so the orphan sweep must not see such a file even with a janitor grace of 0.
    */
   private readonly recent = new Map<string, number>();
+  /** Bytes of this store's uploads received but not yet written (see WAITING_BUDGET). */
+  private waitingBytes = 0;
 
   constructor(dataDir: string) {
     this.root = join(dataDir, "blobs");
@@ -52,9 +53,9 @@ export class BlobFiles {
   /**
    * Writes exactly `length` bytes from `body` at `offset` and fsyncs. Rejects if the body yields
    * more or fewer bytes; the caller then commits nothing (bytes past the committed offset are ignored
-   * and overwritten by the next attempt).
+   * and overwritten by the next attempt). `hash`, when given, sees every byte written.
    */
-  async writeAt(key: string, offset: number, length: number, body: AsyncIterable<Buffer>): Promise<void> {
+  async writeAt(key: string, offset: number, length: number, body: AsyncIterable<Buffer>, hash?: Hash): Promise<void> {
     this.recent.set(key, Date.now());
     const dir = await this.dirFor(key);
     // Create without truncating, then write at positions (O_APPEND would ignore them). Only a
@@ -78,28 +79,26 @@ export class BlobFiles {
       busy = true;
       inflight = writeAllAt(fh, bufs, at).finally(() => {
         busy = false;
-        waitingBytes -= n;
+        this.waitingBytes -= n;
       });
       inflight.catch(() => {}); // observed by the next await
     };
     try {
-      for await (const chunk of body) {
-        if (written + chunk.length > length) throw errors.invalid(`The body is longer than the ${length} bytes declared.`);
+      for await (const chunk of rangeBytes(body, length, hash)) {
         written += chunk.length;
         pending.push(chunk);
         pendingBytes += chunk.length;
-        waitingBytes += chunk.length;
-        if (busy && (pendingBytes >= WRITE_BATCH || waitingBytes > WAITING_BUDGET)) await inflight;
+        this.waitingBytes += chunk.length;
+        if (busy && (pendingBytes >= WRITE_BATCH || this.waitingBytes > WAITING_BUDGET)) await inflight;
         if (!busy) startWrite();
       }
       if (inflight) await inflight;
       if (pendingBytes > 0) startWrite();
       if (inflight) await inflight;
-      if (written !== length) throw errors.invalid(`The body ended after ${written} of the ${length} bytes declared.`);
       await fh.datasync();
     } finally {
       if (inflight) await inflight.catch(() => {}); // never close under a write
-      waitingBytes -= pendingBytes; // received, never to be written
+      this.waitingBytes -= pendingBytes; // received, never to be written
       await fh.close();
       this.recent.set(key, Date.now());
     }

@@ -1,4 +1,5 @@
-// Numbered schema steps; `PRAGMA user_version` records how many have been applied.
+// Numbered schema steps for the embedded store (the discipline: src/store/shared/schema.ts);
+// `PRAGMA user_version` records how many have been applied. Never edit a released step: append one.
 export const MIGRATIONS: string[] = [
   `
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,5 +73,12 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX sessions_task ON sessions (task_id, seq);
   CREATE INDEX sessions_owner_open ON sessions (owner, status);
   CREATE INDEX sessions_expiry ON sessions (expires_at);
+  `,
+  // The indexes the PostgreSQL store has had from its first step: deletions of a list, and of an
+  // attachment with the completed session naming it, select by these columns.
+  `
+  CREATE INDEX attachments_list ON attachments (list_id);
+  CREATE INDEX sessions_list ON sessions (list_id);
+  CREATE INDEX sessions_attachment ON sessions (attachment_id);
   `,
 ];

@@ -1,7 +1,6 @@
 // The embedded store: SQLite (WAL, synchronous=FULL) for records, files for bytes. One server
 // process owns a data directory (a lock file says which), so per-session leases are in-process.
 import Database from "better-sqlite3";
-import { createHash, type Hash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -12,17 +11,8 @@ import { BlobFiles } from "./blob-files.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { MIGRATIONS } from "./migrations.js";
 import { attachmentFrom, listFrom, sessionFrom, taskFrom, type Row } from "../rows.js";
-
-/** Open sessions whose running hash is kept (a few hundred bytes each). */
-const MAX_OBJECT_HASHES = 100_000;
-
-/** Passes `body` through, feeding every chunk to `hash`. */
-async function* hashing(body: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
-  for await (const chunk of body) {
-    hash.update(chunk);
-    yield chunk;
-  }
-}
+import { RunningHashes } from "../shared/running-hash.js";
+import { refuseNewerSchema } from "../shared/schema.js";
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -34,11 +24,8 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   /** Durable commits waiting for the next group commit (see `durably`). */
   private queued: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
-  /**
-   * SHA-256 state of each open session's committed bytes, keyed by blob, so the final range needs
-   * no re-read of the whole object. Lost on restart: the final range then hashes the file.
-   */
-  private readonly objectHashes = new Map<string, { committed: number; hash: Hash }>();
+  /** Running hashes of open sessions; lost on restart, when the final range hashes the file. */
+  private readonly hashes = new RunningHashes();
 
   private constructor(
     dataDir: string,
@@ -51,19 +38,21 @@ export class SqliteStore implements Store {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     this.blobs = new BlobFiles(dataDir);
-    this.migrate();
   }
 
   /** Opens (creating if needed) the data directory and recovers from any crash. */
   static async open(dataDir: string): Promise<SqliteStore> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const lock = acquireDirLock(dataDir);
+    let store: SqliteStore | undefined;
     try {
-      const store = new SqliteStore(dataDir, lock);
+      store = new SqliteStore(dataDir, lock);
+      store.migrate();
       await store.recover();
       return store;
     } catch (e) {
-      lock.release();
+      if (store) await store.close(); // closes the database and releases the lock
+      else lock.release();
       throw e;
     }
   }
@@ -120,6 +109,7 @@ export class SqliteStore implements Store {
 
   private migrate(): void {
     const version = this.db.pragma("user_version", { simple: true }) as number;
+    refuseNewerSchema(version, MIGRATIONS.length, "data directory's database");
     for (let i = version; i < MIGRATIONS.length; i++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[i]!);
@@ -245,7 +235,7 @@ export class SqliteStore implements Store {
   }
 
   private async removeBlob(key: string): Promise<void> {
-    this.objectHashes.delete(key);
+    this.hashes.forget(key);
     await this.blobs.remove(key);
   }
 
@@ -418,26 +408,19 @@ export class SqliteStore implements Store {
     if (!before || before.status !== "open") throw errors.notFound();
     if (before.committed !== args.offset) throw errors.invalidRange(`The next expected offset is ${before.committed as number}.`);
     const blob = before.blob as string;
-    // The object's hash continues from the committed bytes' state, on a copy: if this range is
-    // not committed, the state for the committed offset stays as it was.
-    const known = this.objectHashes.get(blob);
-    const hash = args.offset === 0 ? createHash("sha256") : known?.committed === args.offset ? known.hash.copy() : undefined;
+    const hash = this.hashes.continueAt(blob, args.offset);
     let objectSha256: string | null = null;
     try {
-      await this.blobs.writeAt(blob, args.offset, args.length, hash ? hashing(args.body, hash) : args.body);
-      // After a restart the state is gone: hash the file, as written and fsynced.
-      if (args.final) objectSha256 = hash ? hash.digest("hex") : await this.blobs.sha256(blob, args.offset + args.length);
+      await this.blobs.writeAt(blob, args.offset, args.length, args.body, hash);
+      // Without a state: hash the file, as written and fsynced.
+      if (args.final) objectSha256 = await this.hashes.digest(hash, () => this.blobs.sha256(blob, args.offset + args.length));
     } catch (e) {
       // Cancelled, or its task or list deleted, while the bytes streamed in: the file went with it.
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw errors.notFound();
       throw e;
     }
     const after = await this.commitRange(id, blob, args, objectSha256);
-    this.objectHashes.delete(blob);
-    if (after.status === "open" && hash) {
-      if (this.objectHashes.size >= MAX_OBJECT_HASHES) this.objectHashes.clear(); // bounded; the fallback re-reads
-      this.objectHashes.set(blob, { committed: after.committed, hash });
-    }
+    this.hashes.committed(blob, after, hash);
     return after;
   }
 
