@@ -8,6 +8,7 @@ import { fileSigningKey, mintToken, type MintOptions, type SigningKey } from "..
 import { loadConfig, type RawOptions } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import { devSigningKey, startServer, type RunningServer } from "../../src/server.js";
+import { isStoreKind, STORE_KINDS, type StoreKind } from "../../src/store/types.js";
 import { adminQuery, createTestSchema, postgresSkipReason, type TestSchema } from "./postgres.js";
 
 export interface TestServer {
@@ -29,9 +30,9 @@ export function tempDir(prefix = "taskdrop-test-"): string {
 }
 
 /** The store test servers use: TASKDROP_TEST_STORE (sqlite, the default, or postgres). */
-export function testStoreKind(): "sqlite" | "postgres" {
+export function testStoreKind(): StoreKind {
   const v = process.env.TASKDROP_TEST_STORE ?? "sqlite";
-  if (v !== "sqlite" && v !== "postgres") throw new Error(`TASKDROP_TEST_STORE must be sqlite or postgres, got "${v}"`);
+  if (!isStoreKind(v)) throw new Error(`TASKDROP_TEST_STORE must be ${STORE_KINDS.join(" or ")}, got "${v}"`);
   return v;
 }
 

@@ -1,4 +1,0 @@
-// test/http/lists.test.ts on the PostgreSQL store (skipped with the reason when it is not reachable).
-import { onPostgres } from "../helpers/on-postgres.js";
-
-await onPostgres("http/lists", () => import("../http/lists.test.js"));

@@ -1,4 +1,0 @@
-// test/http/smoke.test.ts on the PostgreSQL store (skipped with the reason when it is not reachable).
-import { onPostgres } from "../helpers/on-postgres.js";
-
-await onPostgres("http/smoke", () => import("../http/smoke.test.js"));
