@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
+import { CLI } from "../helpers/cli.js";
 
 export interface Ran {
   code: number | null;
@@ -22,7 +22,7 @@ export function cliEnv(baseUrl: string, dataDir: string, stateDir: string, extra
 }
 
 export function start(args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string }): { child: ChildProcess; done: Promise<Ran>; out: () => string; err: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: o.env, cwd: o.cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], { env: o.env, cwd: o.cwd, stdio: ["ignore", "pipe", "pipe"] });
   const out: Buffer[] = [];
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => out.push(d));
@@ -40,11 +40,3 @@ export function run(args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string })
   return start(args, o).done;
 }
 
-/** Resolves once `test` holds for the output so far (polled), or rejects after `ms`. */
-export async function waitFor(what: string, test: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -48,7 +48,7 @@ before(async () => {
   if (skip) return;
   s = await startTestServer();
   proxy = await startFaultProxy(s.url);
-  f = await makeTask(s);
+  f = await makeTask(s.url, await s.token());
   statics = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     served.push(path);

@@ -22,7 +22,7 @@ let id: string;
 before(async () => {
   s = await startTestServer();
   proxy = await startFaultProxy(s.url);
-  f = await makeTask(s);
+  f = await makeTask(s.url, await s.token());
   dir = tempDir("taskdrop-download-");
   client = new TaskdropClient({ baseUrl: `${proxy.url}/v1.0`, token: f.token, resumeStore: memoryResumeStore(), retry: { baseDelayMs: 5 } });
   data = randomBytes(7 * MiB + 3);

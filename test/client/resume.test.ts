@@ -32,7 +32,7 @@ after(async () => {
 let n = 0;
 async function setup(size: number): Promise<{ f: TaskFixture; file: string; data: Buffer; stateDir: string; client: TaskdropClient }> {
   n += 1;
-  const f = await makeTask(s);
+  const f = await makeTask(s.url, await s.token());
   const data = randomBytes(size);
   const file = join(dir, `file-${n}.bin`);
   writeFileSync(file, data);

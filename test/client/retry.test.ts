@@ -19,7 +19,7 @@ let client: TaskdropClient;
 before(async () => {
   s = await startTestServer();
   proxy = await startFaultProxy(s.url);
-  f = await makeTask(s);
+  f = await makeTask(s.url, await s.token());
 });
 after(async () => {
   await proxy.close();
@@ -165,7 +165,7 @@ test("the small-file POST is retried on 503 but not after a lost answer (no dupl
 test("a server with a smaller range limit: the 413 halves the range size until it fits", async () => {
   const small = await startTestServer({ rangeLimit: String(MiB) });
   try {
-    const g = await makeTask(small);
+    const g = await makeTask(small.url, await small.token());
     const c = new TaskdropClient({ baseUrl: `${small.url}/v1.0`, token: g.token, resumeStore: memoryResumeStore(), retry: { baseDelayMs: 5 } });
     const data = randomBytes(3 * MiB + 1);
     const r = await c.uploadAttachment({ listId: g.listId, taskId: g.taskId, source: data, name: "shrink.bin" });
@@ -177,7 +177,7 @@ test("a server with a smaller range limit: the 413 halves the range size until i
   // Below the smallest range the client will use (64 KiB), the server's 413 is the answer.
   const tiny = await startTestServer({ rangeLimit: "1000" });
   try {
-    const g = await makeTask(tiny);
+    const g = await makeTask(tiny.url, await tiny.token());
     const c = new TaskdropClient({ baseUrl: `${tiny.url}/v1.0`, token: g.token, resumeStore: memoryResumeStore(), retry: { baseDelayMs: 5 } });
     await assert.rejects(
       c.uploadAttachment({ listId: g.listId, taskId: g.taskId, source: randomBytes(200_000), name: "tiny.bin" }),

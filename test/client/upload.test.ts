@@ -37,7 +37,7 @@ describe("sizes", () => {
   const sizes = [0, 1, 1000, 3 * MiB - 1, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 9 * MiB + 7, 25 * MiB];
   for (const size of sizes) {
     test(`${size} bytes arrive byte-exact`, async () => {
-      const f = await makeTask(s);
+      const f = await makeTask(s.url, await s.token());
       const data = randomBytes(size);
       const seen: UploadProgress[] = [];
       const r = await client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: data, name: `f${size}.bin`, onProgress: (p) => seen.push(p) });
@@ -54,7 +54,7 @@ describe("sizes", () => {
   }
 
   test("a small chunk size makes many ranges, still exact", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(100_003);
     let calls = 0;
     const r = await client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: data, name: "small-chunks.bin", chunkSize: 7_000, onProgress: () => calls++ });
@@ -63,7 +63,7 @@ describe("sizes", () => {
   });
 
   test("over 25 MiB is refused before any request, and chunk sizes over 4 MiB are refused", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     await assert.rejects(client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: new Uint8Array(25 * MiB + 1), name: "big" }), { code: "tooLarge" });
     await assert.rejects(client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: new Uint8Array(10), name: "x", chunkSize: 4 * MiB + 1 }), { code: "badChunkSize" });
     await assert.rejects(client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: new Uint8Array(10) }), { code: "nameRequired" });
@@ -71,7 +71,7 @@ describe("sizes", () => {
   });
 
   test("the small-file POST, and a 0-byte session completed with bytes */0", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(2 * MiB);
     const r = await client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: data, name: "post.bin", method: "post", contentType: "image/png" });
     assert.equal(r.method, "post");
@@ -89,7 +89,7 @@ describe("sizes", () => {
 
 describe("sources", () => {
   test("a file path: name and content type from the file, record removed when done", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const dir = tempDir();
     try {
       const file = join(dir, "report.pdf");
@@ -108,7 +108,7 @@ describe("sources", () => {
   });
 
   test("a Blob and a File", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(6 * MiB + 11);
     const blob = new Blob([data], { type: "text/csv" });
     const r = await client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: blob, name: "b.csv" });
@@ -121,7 +121,7 @@ describe("sources", () => {
   });
 
   test("a Node stream and a web ReadableStream with known sizes, in odd-sized pieces", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(9 * MiB + 5);
     const pieces = function* () {
       for (let i = 0; i < data.length; i += 777_777) yield data.subarray(i, i + 777_777);
@@ -134,7 +134,7 @@ describe("sources", () => {
   });
 
   test("a stream whose size is wrong is refused, and a stream without size", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(100_000);
     await assert.rejects(
       client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: Readable.from([data]), size: 100_001, name: "short.bin" }),
@@ -153,7 +153,7 @@ describe("Graph compatibility", () => {
   test("camelCase intermediate answers (--session-casing camel) work the same", async () => {
     const camel = await startTestServer({ sessionCasing: "camel" });
     try {
-      const f = await makeTask(camel);
+      const f = await makeTask(camel.url, await camel.token());
       const c = new TaskdropClient({ baseUrl: `${camel.url}/v1.0`, token: f.token, resumeStore: memoryResumeStore() });
       const data = randomBytes(9 * MiB);
       const r = await c.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: data, name: "camel.bin" });
@@ -170,7 +170,7 @@ describe("Graph compatibility", () => {
     const other = await startTestServer({ publicUrl: proxy.url });
     proxy.setTarget(other.url);
     try {
-      const f = await makeTask(other);
+      const f = await makeTask(other.url, await other.token());
       const data = randomBytes(5 * MiB);
       for (const uploadUrlAuth of ["same-origin", "always"] as const) {
         proxy.clear({ log: true });

@@ -1,12 +1,13 @@
 // The store contract against the embedded store (SQLite + files): every group but the one for
 // several instances (one process owns a data directory).
 import Database from "better-sqlite3";
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe } from "node:test";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/types.js";
+import { blobBytes } from "../helpers/files.js";
 import { tempDir } from "../helpers/server.js";
 import {
   shouldCommitRanges,
@@ -20,27 +21,6 @@ import {
   shouldSurviveReopen,
   type StoreUnderTest,
 } from "./store-contract.js";
-
-/** Total size of the files under <dataDir>/blobs. */
-function blobBytes(dataDir: string): number {
-  let total = 0;
-  const walk = (dir: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(dir, n);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else total += st.size;
-    }
-  };
-  walk(join(dataDir, "blobs"));
-  return total;
-}
 
 /** Sets the database's schema version behind the store's back (another process would). */
 function setUserVersion(dataDir: string, v: number): void {
@@ -59,7 +39,7 @@ async function open(): Promise<StoreUnderTest> {
     get store() {
       return store;
     },
-    storedBytes: async () => blobBytes(dir),
+    storedBytes: async () => blobBytes(dir).bytes,
     async reopen() {
       await store.close();
       store = await SqliteStore.open(dir);

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { call } from "../helpers/http.js";
 import { ProcessServer } from "../helpers/process-server.js";
-import { blobBytes, filesUnder, makeSession, makeTask, put, waitFor, type Task } from "./wire.js";
+import { blobBytes, filesUnder } from "../helpers/files.js";
+import { makeSession, makeTask, putRange, type TaskFixture } from "../helpers/fixtures.js";
+import { waitFor } from "../helpers/wait.js";
 
 describe("deletions free storage at once", () => {
   let s: ProcessServer;
@@ -16,10 +18,10 @@ describe("deletions free storage at once", () => {
   });
   after(() => s?.close());
 
-  async function uploaded(t: Task, size: number): Promise<string> {
+  async function uploaded(t: TaskFixture, size: number): Promise<string> {
     const data = randomBytes(size);
     const url = await makeSession(t, size);
-    const r = await put(url, data, 0, size - 1);
+    const r = await putRange(url, data, 0, size - 1);
     assert.equal(r.status, 201);
     return r.headers.get("location")!;
   }
@@ -45,14 +47,14 @@ describe("deletions free storage at once", () => {
 
     const data = randomBytes(200_000);
     const url = await makeSession(t, data.length);
-    assert.equal((await put(url, data, 0, 99_999)).status, 200);
+    assert.equal((await putRange(url, data, 0, 99_999)).status, 200);
     assert.equal((await call("DELETE", url)).status, 204);
     assert.deepEqual(blobBytes(s.dataDir), base, "a cancelled session's staged bytes are gone");
 
     const t2 = await makeTask(s.url, token);
     await uploaded(t2, 30_000);
     const open = await makeSession(t2, 200_000);
-    assert.equal((await put(open, data, 0, 99_999)).status, 200);
+    assert.equal((await putRange(open, data, 0, 99_999)).status, 200);
     assert.equal((await call("DELETE", t2.taskUrl, { token })).status, 204);
     assert.deepEqual(blobBytes(s.dataDir), base, "a deleted task's attachments and open sessions are gone");
 
@@ -93,7 +95,7 @@ describe("many abandoned sessions", () => {
           const url = await makeSession(task, data.length, `abandoned-${round}-${i}.bin`);
           // One or two of three ranges: never finished.
           for (let r = 0; r <= i % 2; r++) {
-            const res = await put(url, data, r * 65_536, (r + 1) * 65_536 - 1);
+            const res = await putRange(url, data, r * 65_536, (r + 1) * 65_536 - 1);
             assert.equal(res.status, 200, res.text);
             staged += 65_536;
           }

@@ -4,15 +4,18 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { ProcessServer, sleep } from "../helpers/process-server.js";
-import { attachmentBytes, blobBytes, finishUpload, head, makeSession, makeTask, put, putAfterConflicts, putHead, RawConn, sessionState, sha256, type Task } from "./wire.js";
+import { ProcessServer } from "../helpers/process-server.js";
+import { sleep } from "../helpers/wait.js";
+import { blobBytes } from "../helpers/files.js";
+import { attachmentBytes, finishUpload, makeSession, makeTask, putAfterConflicts, putRange, sessionState, sha256, type TaskFixture } from "../helpers/fixtures.js";
+import { head, putHead, RawConn } from "../helpers/wire.js";
 
 const IDLE_MS = 400;
 const SIZE = 300_000;
 const CHUNK = 100_000;
 
 let s: ProcessServer;
-let task: Task;
+let task: TaskFixture;
 before(async () => {
   s = await ProcessServer.start({ flags: { "body-idle-timeout": IDLE_MS } });
   task = await makeTask(s.url, await s.token());
@@ -23,7 +26,7 @@ after(() => s?.close());
 async function sessionAtFirstRange(): Promise<{ url: string; data: Buffer }> {
   const data = randomBytes(SIZE);
   const url = await makeSession(task, SIZE);
-  assert.equal((await put(url, data, 0, CHUNK - 1)).status, 200);
+  assert.equal((await putRange(url, data, 0, CHUNK - 1)).status, 200);
   return { url, data };
 }
 
@@ -89,7 +92,7 @@ describe("cut and slow connections", () => {
     const stalledAt = Date.now();
     await sleep(50);
     // Meanwhile another PUT of the same range is told the session is busy, not blocked behind it.
-    const busy = await put(url, data, CHUNK, 2 * CHUNK - 1);
+    const busy = await putRange(url, data, CHUNK, 2 * CHUNK - 1);
     assert.equal(busy.status, 409, busy.text);
     assert.equal(busy.json.error.code, "conflict");
     const res = await c.response(IDLE_MS + 5_000);

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { CLI, ProcessServer } from "../helpers/process-server.js";
+import { CLI } from "../helpers/cli.js";
+import { ProcessServer } from "../helpers/process-server.js";
 
 let s: ProcessServer;
 before(async () => {

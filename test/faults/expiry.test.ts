@@ -6,15 +6,19 @@ import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { call } from "../helpers/http.js";
-import { ProcessServer, sleep } from "../helpers/process-server.js";
-import { attachmentBytes, blobBytes, makeSession, makeTask, put, putHead, RawConn, sessionState, sha256, waitFor, type Task } from "./wire.js";
+import { ProcessServer } from "../helpers/process-server.js";
+import { sleep } from "../helpers/wait.js";
+import { blobBytes } from "../helpers/files.js";
+import { attachmentBytes, makeSession, makeTask, putRange, sessionState, sha256, type TaskFixture } from "../helpers/fixtures.js";
+import { waitFor } from "../helpers/wait.js";
+import { putHead, RawConn } from "../helpers/wire.js";
 
 const TTL_S = 2;
 const GRACE_S = 3;
 
 describe("expiry and the janitor", () => {
   let s: ProcessServer;
-  let task: Task;
+  let task: TaskFixture;
   before(async () => {
     s = await ProcessServer.start({ flags: { "session-ttl": TTL_S, "janitor-interval": 1, "janitor-grace": GRACE_S, "body-idle-timeout": 5_000 } });
     task = await makeTask(s.url, await s.token());
@@ -26,12 +30,12 @@ describe("expiry and the janitor", () => {
     const data = randomBytes(300_000);
     const url = await makeSession(task, data.length);
     const created = Date.now();
-    assert.equal((await put(url, data, 0, 99_999)).status, 200);
+    assert.equal((await putRange(url, data, 0, 99_999)).status, 200);
     assert.equal(blobBytes(s.dataDir).bytes, before + 100_000);
 
     await sleep(TTL_S * 1000 + 300 - (Date.now() - created));
     assert.equal((await sessionState(url)).status, 404, "GET on an expired session");
-    const late = await put(url, data, 100_000, 199_999);
+    const late = await putRange(url, data, 100_000, 199_999);
     assert.equal(late.status, 404, "PUT on an expired session");
     assert.equal(late.json.error.code, "itemNotFound");
     assert.equal((await call("DELETE", url)).status, 404, "DELETE on an expired session");
@@ -48,10 +52,10 @@ describe("expiry and the janitor", () => {
   test("a finished session expires too, but its attachment stays", async () => {
     const data = randomBytes(50_000);
     const url = await makeSession(task, data.length);
-    const fin = await put(url, data, 0, data.length - 1);
+    const fin = await putRange(url, data, 0, data.length - 1);
     assert.equal(fin.status, 201);
     await sleep(TTL_S * 1000 + 300);
-    assert.equal((await put(url, data, 0, data.length - 1)).status, 404, "the repeated final PUT is over with the session");
+    assert.equal((await putRange(url, data, 0, data.length - 1)).status, 404, "the repeated final PUT is over with the session");
     assert.equal((await sessionState(url)).status, 404);
     await sleep((GRACE_S + 1.5) * 1000); // the janitor sweeps the session record meanwhile
     assert.equal(sha256(await attachmentBytes(fin.headers.get("location")!, task.token)), sha256(data));

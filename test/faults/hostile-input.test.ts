@@ -13,7 +13,9 @@ import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import { call } from "../helpers/http.js";
 import { ProcessServer } from "../helpers/process-server.js";
-import { attachmentBytes, filesUnder, finishUpload, head, makeSession, makeTask, RawConn, sessionState, sha256, type RawResponse, type Task } from "./wire.js";
+import { filesUnder } from "../helpers/files.js";
+import { attachmentBytes, finishUpload, makeSession, makeTask, sessionState, sha256, type TaskFixture } from "../helpers/fixtures.js";
+import { head, RawConn, type RawResponse } from "../helpers/wire.js";
 
 const RUNS = Number(process.env.TASKDROP_FUZZ_RUNS ?? (process.env.TASKDROP_SOAK === "1" ? 3_000 : 200));
 const SEED = process.env.TASKDROP_SEED ? Number(process.env.TASKDROP_SEED) : undefined;
@@ -21,7 +23,7 @@ const params = (runs: number) => ({ numRuns: runs, includeErrorInReport: true, .
 
 let parent: string;
 let s: ProcessServer;
-let task: Task;
+let task: TaskFixture;
 let host: string;
 before(async () => {
   // The data directory sits alone in a fresh parent, so a write outside it would show up there.

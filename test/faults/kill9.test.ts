@@ -9,8 +9,11 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
 import { call } from "../helpers/http.js";
-import { ProcessServer, sleep } from "../helpers/process-server.js";
-import { attachmentBytes, blobBytes, makeSession, makeTask, putHead, RawConn, sessionState, sha256, type Task } from "./wire.js";
+import { ProcessServer } from "../helpers/process-server.js";
+import { sleep } from "../helpers/wait.js";
+import { blobBytes } from "../helpers/files.js";
+import { attachmentBytes, makeSession, makeTask, sessionState, sha256, type TaskFixture } from "../helpers/fixtures.js";
+import { putHead, RawConn } from "../helpers/wire.js";
 
 const SOAK = process.env.TASKDROP_SOAK === "1";
 const CRASHES = SOAK ? 300 : 14;
@@ -38,7 +41,7 @@ test(`kill -9 at random points of multi-range uploads (${CRASHES} crashes): ackn
   const seed = Number(process.env.TASKDROP_SEED ?? Date.now() % 1_000_000);
   t.diagnostic(`seed ${seed} (TASKDROP_SEED=${seed} replays this run)`);
   const rand = rng(seed);
-  const task: Task = await makeTask(s.url, await s.token());
+  const task: TaskFixture = await makeTask(s.url, await s.token());
 
   let crashes = 0;
   let uploads = 0;

@@ -5,14 +5,16 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { call } from "../helpers/http.js";
-import { ProcessServer, sleep } from "../helpers/process-server.js";
-import { head, makeSession, makeTask, put, RawConn, rawRequest, sessionState, type RawResponse, type Task } from "./wire.js";
+import { ProcessServer } from "../helpers/process-server.js";
+import { sleep } from "../helpers/wait.js";
+import { makeSession, makeTask, putRange, sessionState, type TaskFixture } from "../helpers/fixtures.js";
+import { head, RawConn, rawRequest, type RawResponse } from "../helpers/wire.js";
 
 const HEADERS_TIMEOUT_MS = 1_000;
 const MAX_OPEN = 3;
 
 let s: ProcessServer;
-let task: Task;
+let task: TaskFixture;
 before(async () => {
   s = await ProcessServer.start({ flags: { "headers-timeout": HEADERS_TIMEOUT_MS, "max-open-sessions": MAX_OPEN } });
   task = await makeTask(s.url, await s.token());
@@ -85,7 +87,7 @@ describe("limits", () => {
     await makeSession(other, 10);
     // A finished session no longer counts ...
     const data = randomBytes(10);
-    assert.equal((await put(urls[0]!, data, 0, 9)).status, 201);
+    assert.equal((await putRange(urls[0]!, data, 0, 9)).status, 201);
     assert.equal((await create()).status, 200);
     assert.equal((await create()).status, 429);
     // ... nor does a cancelled one.

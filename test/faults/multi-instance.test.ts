@@ -2,24 +2,20 @@
 // range of any session, an instance killed with SIGKILL mid-range loses nothing acknowledged and
 // blocks nobody, and concurrent PUTs to one session through different instances have one winner.
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { childEnv, CLI, runCli } from "../helpers/cli.js";
+import { makeSession, makeTask, putAfterConflicts } from "../helpers/fixtures.js";
 import { call } from "../helpers/http.js";
 import { adminQuery, createTestSchema, postgresSkipReason, urlWithSchema, type TestSchema } from "../helpers/postgres.js";
+import { sleep, waitFor } from "../helpers/wait.js";
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
-const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-/** The child's environment: only flags configure it, never the test's own TASKDROP_* variables. */
-const childEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_")));
 
 const skip = (await postgresSkipReason()) ?? false;
 
@@ -112,26 +108,6 @@ function splitPut(url: string, data: Buffer, start: number, end: number, size: n
   };
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
-
-/** PUTs a range, retrying 409 (a lease not yet released by a dead instance's connection) briefly. */
-async function putRange(url: string, data: Buffer, start: number, end: number) {
-  for (let attempt = 0; ; attempt++) {
-    const r = await call("PUT", url, {
-      body: data.subarray(start, end + 1),
-      headers: { "content-type": "application/octet-stream", "content-range": `bytes ${start}-${end}/${data.length}` },
-    });
-    if (r.status !== 409 || attempt >= 50) return r;
-    await sleep(100);
-  }
-}
-
 describe("several instances on one PostgreSQL database", { skip }, () => {
   let schema: TestSchema;
   let dataDir: string;
@@ -145,8 +121,9 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
     // Started together: the migrations' advisory lock makes exactly one of them create the schema.
     instances = await Promise.all(["a", "b", "c"].map((n) => Instance.start(`taskdrop-mi-${tag}-${n}`, schema.schema, dataDir)));
     // The development signing key lives in the database: a token from the CLI works everywhere.
-    const { stdout } = await run(process.execPath, [CLI, "token", "--user", "alice", "--store", "postgres", "--database-url", schema.url], { env: childEnv() });
-    token = stdout.trim();
+    const minted = await runCli(["token", "--user", "alice", "--store", "postgres", "--database-url", schema.url]);
+    assert.equal(minted.code, 0, minted.stderr);
+    token = minted.stdout.trim();
   });
 
   after(async () => {
@@ -155,36 +132,20 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
     await schema?.drop();
   });
 
-  /** A task created through the first instance; returns its URL. */
-  async function makeTask(via: Instance): Promise<string> {
-    const todo = `${via.url}/v1.0/me/todo`;
-    const list = await call("POST", `${todo}/lists`, { token, json: { displayName: "Multi" } });
-    assert.equal(list.status, 201, list.text);
-    const task = await call("POST", `${todo}/lists/${list.json.id}/tasks`, { token, json: { title: "Multi" } });
-    assert.equal(task.status, 201, task.text);
-    return `${todo}/lists/${encodeURIComponent(list.json.id)}/tasks/${encodeURIComponent(task.json.id)}`;
-  }
-
-  async function makeSession(taskUrl: string, size: number): Promise<string> {
-    const r = await call("POST", `${taskUrl}/attachments/createUploadSession`, { token, json: { attachmentInfo: { attachmentType: "file", name: "multi.bin", size } } });
-    assert.equal(r.status, 200, r.text);
-    return r.json.uploadUrl;
-  }
-
   test("the schema was migrated once, and every instance accepts the same token and sees the same data", async () => {
     const rows = await adminQuery<{ version: number }>(`SELECT version FROM "${schema.schema}".taskdrop_migrations ORDER BY version`);
     assert.deepEqual(rows.map((r) => r.version), [1]);
-    const taskUrl = await makeTask(instances[0]!);
+    const { taskUrl } = await makeTask(instances[0]!.url, token);
     for (const i of instances) {
       const r = await call("GET", i.at(taskUrl), { token });
       assert.equal(r.status, 200, `${i.appName}: ${r.text}`);
-      assert.equal(r.json.title, "Multi");
+      assert.equal(r.json.title, "Fixture task");
     }
   });
 
   test("concurrent PUTs of one range through different instances: exactly one wins", async () => {
     const size = 1_000_000;
-    const uploadUrl = await makeSession(await makeTask(instances[0]!), size);
+    const uploadUrl = await makeSession(await makeTask(instances[0]!.url, token), size, "multi.bin");
     const L = 600_000;
     // Each instance is sent different bytes for the same range, so no answer can be a replay.
     const bodies = instances.map(() => randomBytes(size));
@@ -192,7 +153,7 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
     // One of them holds the lease while its body is incomplete; the others are refused meanwhile.
     const early: number[] = [];
     for (const p of puts) void p.done.then((s) => early.push(s));
-    await until("two PUTs were answered", async () => early.length >= 2);
+    await waitFor("two PUTs were answered", async () => early.length >= 2);
     for (const p of puts) p.finish();
     const statuses = await Promise.all(puts.map((p) => p.done));
     assert.equal(statuses.filter((s) => s === 200).length, 1, `statuses: ${statuses}`);
@@ -200,7 +161,7 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
     const winner = bodies[statuses.indexOf(200)]!;
 
     // The session holds the winner's bytes: finish it through another instance and compare.
-    const rest = await putRange(instances[2]!.at(uploadUrl), winner, L, size - 1);
+    const rest = await putAfterConflicts(instances[2]!.at(uploadUrl), winner, L, size - 1, 5_000);
     assert.equal(rest.status, 201, rest.text);
     const value = await call("GET", `${instances[1]!.at(rest.headers.get("location")!)}/$value`, { token });
     assert.equal(value.status, 200);
@@ -210,11 +171,11 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
   test("ranges alternate between instances; one is killed (SIGKILL) mid-range; the others finish; $value is identical everywhere", async () => {
     const data = randomBytes(3_000_000);
     const R = 500_000;
-    const uploadUrl = await makeSession(await makeTask(instances[0]!), data.length);
+    const uploadUrl = await makeSession(await makeTask(instances[0]!.url, token), data.length, "multi.bin");
     let offset = 0;
     // Three ranges, one through each instance.
     for (const inst of instances) {
-      const r = await putRange(inst.at(uploadUrl), data, offset, offset + R - 1);
+      const r = await putAfterConflicts(inst.at(uploadUrl), data, offset, offset + R - 1, 5_000);
       assert.equal(r.status, 200, `${inst.appName}: ${r.text}`);
       offset += R;
     }
@@ -222,7 +183,7 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
     // The fourth range goes to instance a, which dies once some of it is in its open transaction.
     const victim = instances[0]!;
     const pending = splitPut(victim.at(uploadUrl), data, offset, offset + R - 1, data.length, 400_000);
-    await until("the victim's range transaction has written rows", async () => {
+    await waitFor("the victim's range transaction has written rows", async () => {
       const rows = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND backend_xid IS NOT NULL", [victim.appName]);
       return rows.length > 0;
     });
@@ -238,7 +199,7 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
     for (let k = 0; offset < data.length; k++) {
       const inst = survivors[k % survivors.length]!;
       const end = Math.min(offset + R, data.length) - 1;
-      const r = await putRange(inst.at(uploadUrl), data, offset, end);
+      const r = await putAfterConflicts(inst.at(uploadUrl), data, offset, end, 5_000);
       assert.equal(r.status, end === data.length - 1 ? 201 : 200, `${inst.appName}: ${r.text}`);
       if (r.status === 201) location = r.headers.get("location")!;
       offset = end + 1;

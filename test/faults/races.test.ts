@@ -7,26 +7,17 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { call } from "../helpers/http.js";
-import { ProcessServer, sleep } from "../helpers/process-server.js";
-import {
-  attachmentBytes,
-  blobBytes,
-  finishUpload,
-  makeSession,
-  makeTask,
-  put,
-  putHead,
-  RawConn,
-  sessionState,
-  sha256,
-  waitFor,
-  type Task,
-} from "./wire.js";
+import { ProcessServer } from "../helpers/process-server.js";
+import { sleep } from "../helpers/wait.js";
+import { blobBytes } from "../helpers/files.js";
+import { attachmentBytes, finishUpload, makeSession, makeTask, putRange, sessionState, sha256, type TaskFixture } from "../helpers/fixtures.js";
+import { waitFor } from "../helpers/wait.js";
+import { putHead, RawConn } from "../helpers/wire.js";
 
 const MAX_OPEN = 16;
 
 let s: ProcessServer;
-let task: Task;
+let task: TaskFixture;
 before(async () => {
   // A short janitor grace so that a file orphaned by a race is collected within the test.
   s = await ProcessServer.start({ flags: { "max-open-sessions": MAX_OPEN, "janitor-interval": 1, "janitor-grace": 1 } });
@@ -35,7 +26,7 @@ before(async () => {
 after(() => s?.close());
 
 /** Sum of the sizes of every attachment on a task. */
-async function attachedBytes(t: Task): Promise<{ count: number; bytes: number }> {
+async function attachedBytes(t: TaskFixture): Promise<{ count: number; bytes: number }> {
   const r = await call("GET", `${t.taskUrl}/attachments`, { token: t.token });
   assert.equal(r.status, 200);
   return { count: r.json.value.length, bytes: r.json.value.reduce((n: number, a: { size: number }) => n + a.size, 0) };
@@ -53,7 +44,7 @@ describe("races", () => {
     const len = 200_000;
     const url = await makeSession(task, size);
     const variants = Array.from({ length: 12 }, () => randomBytes(size));
-    const answers = await Promise.all(variants.map((v) => put(url, v, 0, len - 1)));
+    const answers = await Promise.all(variants.map((v) => putRange(url, v, 0, len - 1)));
     const statuses = answers.map((a) => a.status);
     assert.equal(statuses.filter((x) => x === 200).length, 1, `one winner: ${JSON.stringify(tally(statuses))}`);
     for (const a of answers) assert.ok([200, 409, 416].includes(a.status), `${a.status} ${a.text}`);
@@ -68,7 +59,7 @@ describe("races", () => {
   test("concurrent PUTs of one range with the same bytes: one write, the others 409 or an exact-replay 200", async () => {
     const data = randomBytes(300_000);
     const url = await makeSession(task, data.length);
-    const answers = await Promise.all(Array.from({ length: 12 }, () => put(url, data, 0, 149_999)));
+    const answers = await Promise.all(Array.from({ length: 12 }, () => putRange(url, data, 0, 149_999)));
     for (const a of answers) {
       assert.ok(a.status === 200 || a.status === 409, `${a.status} ${a.text}`);
       if (a.status === 200) assert.deepEqual(a.json.NextExpectedRanges, ["150000"]);
@@ -81,7 +72,7 @@ describe("races", () => {
   test("every range of a file PUT at once: the first offset may win, the others 416 or 409", async () => {
     const data = randomBytes(8 * 50_000);
     const url = await makeSession(task, data.length);
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => put(url, data, i * 50_000, (i + 1) * 50_000 - 1)));
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => putRange(url, data, i * 50_000, (i + 1) * 50_000 - 1)));
     answers.forEach((a, i) => {
       if (i === 0) assert.ok(a.status === 200 || a.status === 409, `first range: ${a.status}`);
       else assert.ok(a.status === 416 || a.status === 409, `range ${i}: ${a.status} ${a.text}`);
@@ -108,7 +99,7 @@ describe("races", () => {
             locations.add(st.location!);
             return;
           }
-          const r = await put(url, data, st.next, Math.min(st.next + chunk, data.length) - 1);
+          const r = await putRange(url, data, st.next, Math.min(st.next + chunk, data.length) - 1);
           seen.push(r.status);
           assert.ok([200, 201, 409, 416].includes(r.status), `${r.status} ${r.text}`);
           if (r.status === 201) locations.add(r.headers.get("location")!);
@@ -161,7 +152,7 @@ describe("races", () => {
     assert.equal(res?.status, 404, res?.body.toString());
     assert.equal(res!.json.error.code, "itemNotFound");
     assert.equal((await sessionState(url)).status, 404);
-    assert.equal((await put(url, data, 0, 199_999)).status, 404, "a cancelled session takes no more bytes");
+    assert.equal((await putRange(url, data, 0, 199_999)).status, 404, "a cancelled session takes no more bytes");
     await waitFor("the staged bytes to be freed", () => blobBytes(s.dataDir).bytes === before, 5_000);
   });
 
@@ -172,7 +163,7 @@ describe("races", () => {
       const data = randomBytes(400_000);
       const url = await makeSession(t, data.length);
       const start = final ? 200_000 : 0;
-      if (final) assert.equal((await put(url, data, 0, 199_999)).status, 200);
+      if (final) assert.equal((await putRange(url, data, 0, 199_999)).status, 200);
       const c = await RawConn.open(s.port);
       await c.write(putHead(url, start, start + 199_999, data.length));
       await c.write(data.subarray(start, start + 100_000));
@@ -195,8 +186,8 @@ describe("races", () => {
     for (let i = 0; i < 10; i++) {
       const data = randomBytes(100_000 + i);
       const url = await makeSession(t, data.length);
-      assert.equal((await put(url, data, 0, 49_999)).status, 200);
-      const [fin, del] = await Promise.all([put(url, data, 50_000, data.length - 1), call("DELETE", url, { token: t.token })]);
+      assert.equal((await putRange(url, data, 0, 49_999)).status, 200);
+      const [fin, del] = await Promise.all([putRange(url, data, 50_000, data.length - 1), call("DELETE", url, { token: t.token })]);
       assert.ok(fin.status === 201 || fin.status === 404 || fin.status === 409, `final PUT: ${fin.status} ${fin.text}`);
       assert.ok(del.status === 204 || del.status === 404, `DELETE: ${del.status} ${del.text}`);
       if (fin.status === 201) {

@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { call } from "../helpers/http.js";
 import { ProcessServer } from "../helpers/process-server.js";
-import { attachmentBytes, blobBytes, finishUpload, makeSession, makeTask, put, putAfterConflicts, putHead, RawConn, sessionState, sha256, type Task } from "./wire.js";
+import { blobBytes } from "../helpers/files.js";
+import { attachmentBytes, finishUpload, makeSession, makeTask, putAfterConflicts, putRange, sessionState, sha256, type TaskFixture } from "../helpers/fixtures.js";
+import { putHead, RawConn } from "../helpers/wire.js";
 
 let s: ProcessServer;
 before(async () => {
@@ -14,7 +16,7 @@ before(async () => {
 });
 after(() => s?.close());
 
-async function attachments(t: Task): Promise<{ id: string; size: number }[]> {
+async function attachments(t: TaskFixture): Promise<{ id: string; size: number }[]> {
   const r = await call("GET", `${t.taskUrl}/attachments`, { token: t.token });
   assert.equal(r.status, 200);
   return r.json.value;
@@ -25,11 +27,11 @@ describe("retries", () => {
     const t = await makeTask(s.url, await s.token());
     const data = randomBytes(300_000);
     const url = await makeSession(t, data.length);
-    const first = await put(url, data, 0, 99_999);
+    const first = await putRange(url, data, 0, 99_999);
     assert.equal(first.status, 200);
     const staged = blobBytes(s.dataDir).bytes;
     for (let i = 0; i < 3; i++) {
-      const again = await put(url, data, 0, 99_999);
+      const again = await putRange(url, data, 0, 99_999);
       assert.equal(again.status, 200, again.text);
       assert.deepEqual(again.json.NextExpectedRanges, ["100000"]);
       assert.equal(again.json.id, undefined, "an intermediate answer never carries an id (the JS SDK would take it as done)");
@@ -70,15 +72,15 @@ describe("retries", () => {
     const t = await makeTask(s.url, await s.token());
     const data = randomBytes(300_000);
     const url = await makeSession(t, data.length);
-    assert.equal((await put(url, data, 0, 99_999)).status, 200);
-    assert.equal((await put(url, data, 100_000, 199_999)).status, 200);
-    const older = await put(url, data, 0, 99_999);
+    assert.equal((await putRange(url, data, 0, 99_999)).status, 200);
+    assert.equal((await putRange(url, data, 100_000, 199_999)).status, 200);
+    const older = await putRange(url, data, 0, 99_999);
     assert.equal(older.status, 416);
     assert.equal(older.json.error.code, "invalidRange");
     assert.match(older.json.error.innerError.message, /next expected offset is 200000/);
     const changed = Buffer.from(data);
     changed[150_000] ^= 0xff;
-    const other = await put(url, changed, 100_000, 199_999);
+    const other = await putRange(url, changed, 100_000, 199_999);
     assert.equal(other.status, 416, "same range, different bytes is not a replay");
     assert.deepEqual(await sessionState(url), { status: 200, next: 200_000 }, "neither changed the session");
     const location = await finishUpload(url, data, 100_000);
@@ -89,13 +91,13 @@ describe("retries", () => {
     const t = await makeTask(s.url, await s.token());
     const data = randomBytes(200_000);
     const url = await makeSession(t, data.length);
-    assert.equal((await put(url, data, 0, 99_999)).status, 200);
-    const fin = await put(url, data, 100_000, 199_999);
+    assert.equal((await putRange(url, data, 0, 99_999)).status, 200);
+    const fin = await putRange(url, data, 100_000, 199_999);
     assert.equal(fin.status, 201);
     const location = fin.headers.get("location")!;
     const onDisk = blobBytes(s.dataDir).bytes;
     for (const target of [url, `${url}/content`]) {
-      const again = await put(target, data, 100_000, 199_999);
+      const again = await putRange(target, data, 100_000, 199_999);
       assert.equal(again.status, 201, again.text);
       assert.equal(again.headers.get("location"), location);
       assert.equal(again.text, "", "no body, as the first 201");
@@ -106,7 +108,7 @@ describe("retries", () => {
     assert.deepEqual(st.json.nextExpectedRanges, []);
     assert.equal(st.headers.get("location"), location);
     // Anything but the final range is refused on a finished session.
-    assert.equal((await put(url, data, 0, 99_999)).status, 416);
+    assert.equal((await putRange(url, data, 0, 99_999)).status, 416);
     const list = await attachments(t);
     assert.equal(list.length, 1, "exactly one attachment");
     assert.equal(blobBytes(s.dataDir).bytes, onDisk, "no second copy of the bytes");
@@ -123,7 +125,7 @@ describe("retries", () => {
     c.destroy();
     const again = await putAfterConflicts(url, data, 0, data.length - 1);
     assert.equal(again.status, 201, again.text);
-    const third = await put(url, data, 0, data.length - 1);
+    const third = await putRange(url, data, 0, data.length - 1);
     assert.equal(third.headers.get("location"), again.headers.get("location"));
     assert.equal((await attachments(t)).length, 1);
     assert.equal(sha256(await attachmentBytes(again.headers.get("location")!, t.token)), sha256(data));

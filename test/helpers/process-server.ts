@@ -1,5 +1,7 @@
 // A real Taskdrop server in its own process (`taskdrop serve`), for tests that must crash it,
 // restart it on the same data directory, or watch it from outside (RSS, exit code, stderr).
+import { CLI } from "./cli.js";
+import { sleep } from "./wait.js";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,8 +9,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-/** The compiled CLI, found from this file's place in dist/test/helpers. */
-export const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
 
 const run = promisify(execFile);
 
@@ -185,6 +185,3 @@ export class ProcessServer {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -5,6 +5,7 @@ import { createPrivateKey } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Agent, fetch as undiciFetch } from "undici";
+import { childEnv, CLI } from "./cli.js";
 import { call, type Res } from "./http.js";
 
 /** An undici dispatcher whose TLS trust is exactly `ca` (Node's bundled roots are replaced, not extended). */
@@ -122,21 +123,7 @@ export async function makeUserCertificate(dir: string): Promise<UserCertificate>
 }
 
 // ---------------------------------------------------------------------------------------------
-// The real CLI
-
-/** Path of the compiled CLI, relative to the compiled test files (dist/test/<suite>/x.js). */
-export const CLI = new URL("../../src/cli/main.js", import.meta.url).pathname;
-
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI to completion (for starts that must fail, and `--help`). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<CliRun> {
-  return runNode([CLI, ...args], env, timeoutMs);
-}
+// The real CLI serving HTTPS
 
 export interface CliServer {
   /** As printed: "https://127.0.0.1:PORT". */
@@ -153,7 +140,7 @@ export interface CliServer {
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<CliServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, "serve", "--log-level", "warn", ...args], {
-      env: { ...cleanEnv(), ...env },
+      env: { ...childEnv(), ...env },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -187,35 +174,6 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`taskdrop serve exited with ${code} before starting; stderr: ${stderr}`));
-    });
-  });
-}
-
-/** The test's environment without TASKDROP_* and PORT/HOST, so only what a test sets reaches the CLI. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith("TASKDROP_") && k !== "PORT" && k !== "HOST" && k !== "NODE_EXTRA_CA_CERTS") env[k] = v;
-  }
-  return env;
-}
-
-/** Runs a Node script in a child process; resolves with its exit code and output. */
-export function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...cleanEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`node ${args.join(" ")} did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
     });
   });
 }

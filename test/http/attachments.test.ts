@@ -53,7 +53,7 @@ describe("reading attachments", () => {
   let data: Buffer;
   let id: string;
   before(async () => {
-    f = await makeTask(s);
+    f = await makeTask(s.url, await s.token());
     data = randomBytes(70_001); // not a multiple of 3: base64 padding, and more than one read chunk
     id = await upload(f, data, "report.pdf", "application/pdf");
   });
@@ -156,7 +156,7 @@ describe("reading attachments", () => {
     expectError(await call("GET", `${f.taskUrl}/attachments/${unknown}`, { token: f.token }), 404, "itemNotFound", "ErrorItemNotFound");
     expectError(await call("GET", `${f.taskUrl}/attachments/${unknown}/$value`, { token: f.token }), 404, "itemNotFound");
     expectError(await call("DELETE", `${f.taskUrl}/attachments/${unknown}`, { token: f.token }), 404, "itemNotFound");
-    const g = await makeTask(s);
+    const g = await makeTask(s.url, await s.token());
     expectError(await call("GET", `${g.taskUrl}/attachments/${id}`, { token: g.token }), 404, "itemNotFound");
     const bob = await s.token({ user: "bob" });
     expectError(await call("GET", `${s.url}/v1.0/me/todo/lists/${f.listId}/tasks/${f.taskId}/attachments/${id}`, { token: bob }), 404, "itemNotFound");
@@ -171,7 +171,7 @@ describe("reading attachments", () => {
 
 describe("deleting attachments", () => {
   test("DELETE answers 204, frees the bytes, and hasAttachments follows the count", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const blobs0 = await blobCount();
     const a = await upload(f, randomBytes(5000), "a.bin");
     const b = (await post(f, small("b.txt", Buffer.from("bee")))).json.id as string;
@@ -194,7 +194,7 @@ describe("deleting attachments", () => {
   });
 
   test("deleting a task deletes its attachments and its open sessions, and frees their bytes", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const blobs0 = await blobCount();
     const a = await upload(f, randomBytes(1000), "kept-until-task-goes.bin");
     const open = await makeSession(f, 100, "open.bin");
@@ -220,7 +220,7 @@ describe("deleting attachments", () => {
 describe("small-file POST", () => {
   let f: TaskFixture;
   before(async () => {
-    f = await makeTask(s);
+    f = await makeTask(s.url, await s.token());
   });
 
   test("201 with the attachment (no contentBytes) and a Location like the final PUT's", async () => {
@@ -303,7 +303,7 @@ describe("small-file POST", () => {
 });
 
 test("an app-only token may read and add attachments through /users/{id} (the small-file POST is not createUploadSession)", async () => {
-  const f = await makeTask(s, "dave");
+  const f = await makeTask(s.url, await s.token({ user: "dave" }));
   const app = await s.token({ app: "daemon", roles: ["Tasks.ReadWrite.All"] });
   const base = `${s.url}/v1.0/users/${devUserOid("dave")}/todo/lists/${f.listId}/tasks/${f.taskId}/attachments`;
   const created = await call("POST", base, { token: app, json: small("by-app.txt", Buffer.from("app")) });

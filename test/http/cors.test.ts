@@ -65,7 +65,7 @@ describe("CORS with every origin allowed (the default)", () => {
   let f: TaskFixture;
   before(async () => {
     s = await startTestServer();
-    f = await makeTask(s);
+    f = await makeTask(s.url, await s.token());
   });
   after(() => s.close());
 
@@ -125,7 +125,7 @@ describe("CORS restricted by --cors-origins", () => {
   before(async () => {
     // Configured with a default port and a trailing slash: compared as an origin.
     s = await startTestServer({ corsOrigins: `http://other.example:8080, ${allowed}:443/` });
-    f = await makeTask(s);
+    f = await makeTask(s.url, await s.token());
   });
   after(() => s.close());
 

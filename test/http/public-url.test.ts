@@ -3,41 +3,19 @@
 // X-Forwarded-Proto/Host honoured only under --trust-proxy. A Host that is not a plain
 // host[:port] never reaches an emitted URL.
 import assert from "node:assert/strict";
-import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../../src/config.js";
 import { isValidHost } from "../../src/http/public-url.js";
+import { sendRequest, type RawResponse } from "../helpers/wire.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
-interface RawRes {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
-}
+type RawRes = RawResponse & { text: string };
 
-/** node:http rather than fetch, so the Host header is exactly what the test says. */
-function raw(server: string, method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<RawRes> {
-  const u = new URL(server);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode!, headers: res.headers, text, json });
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+/** A raw request, so the Host header (and every other) is exactly what the test says. */
+async function raw(server: string, method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<RawRes> {
+  const fields = { ...headers, connection: "close", ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}) };
+  const r = await sendRequest(new URL(path, server).href, method, fields, body).response;
+  return { ...r, text: r.body.toString("utf8") };
 }
 
 /** Every absolute URL in a JSON value. */

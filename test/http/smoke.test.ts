@@ -12,7 +12,7 @@ before(async () => {
 after(() => s.close());
 
 test("a file uploaded in three ranges comes back byte-identical and the task has attachments", async () => {
-  const f = await makeTask(s);
+  const f = await makeTask(s.url, await s.token());
   const data = randomBytes(5_000_000);
   const url = await makeSession(f, data.length, "photo.jpg", "image/jpeg");
   assert.equal((await putRange(url, data, 0, 1_999_999)).status, 200);

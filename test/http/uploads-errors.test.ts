@@ -3,10 +3,10 @@
 // same next offset, and finishing the upload still yields byte-identical content.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { devUserOid } from "../../src/auth/dev-issuer.js";
 import { makeTask, putRange, type TaskFixture } from "../helpers/fixtures.js";
+import { sendRequest, type OpenRequest, type RawResponse } from "../helpers/wire.js";
 import { call, graphError, type Res } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -21,86 +21,8 @@ before(async () => {
 });
 after(() => s.close());
 
-// ---------------------------------------------------------------------------------------------
-// A raw HTTP/1.1 client, for what fetch cannot send: no Content-Length, chunked bodies, a body
-// held half-way, a body that stops early, a connection dropped mid-body.
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
-}
-
-interface RawRequest {
-  write(b: Buffer | string): void;
-  destroy(): void;
-  response: Promise<RawResponse>;
-}
-
-function rawRequest(url: string, method: string, headers: Record<string, string>, body?: Buffer | string): RawRequest {
-  const u = new URL(url);
-  const socket = connect(Number(u.port), u.hostname);
-  const head = [`${method} ${u.pathname}${u.search} HTTP/1.1`, `Host: ${u.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "", ""].join("\r\n");
-  socket.write(head);
-  if (body !== undefined) socket.write(body);
-  const response = new Promise<RawResponse>((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    let done = false;
-    const tryParse = (ended: boolean) => {
-      const end = buf.indexOf("\r\n\r\n");
-      if (end < 0) return;
-      const lines = buf.subarray(0, end).toString("latin1").split("\r\n");
-      const status = Number(lines[0]!.split(" ")[1]);
-      const hs: Record<string, string> = {};
-      for (const l of lines.slice(1)) {
-        const i = l.indexOf(":");
-        hs[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-      }
-      let rest = buf.subarray(end + 4);
-      if (hs["content-length"] !== undefined) {
-        const n = Number(hs["content-length"]);
-        if (rest.length < n) return;
-        rest = rest.subarray(0, n);
-      } else if (hs["transfer-encoding"] === "chunked") {
-        const parts: Buffer[] = [];
-        let at = 0;
-        for (;;) {
-          const nl = rest.indexOf("\r\n", at);
-          if (nl < 0) return;
-          const n = parseInt(rest.subarray(at, nl).toString(), 16);
-          if (n === 0) break;
-          if (rest.length < nl + 2 + n) return;
-          parts.push(rest.subarray(nl + 2, nl + 2 + n));
-          at = nl + 2 + n + 2;
-        }
-        rest = Buffer.concat(parts);
-      } else if (!ended) return;
-      done = true;
-      let json: unknown;
-      try {
-        json = JSON.parse(rest.toString("utf8"));
-      } catch {
-        json = undefined;
-      }
-      resolve({ status, headers: hs, body: rest, json });
-    };
-    socket.on("data", (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (!done) tryParse(false);
-    });
-    socket.on("end", () => {
-      if (!done) tryParse(true);
-      if (!done) reject(new Error(`connection ended before a full response (${buf.length} bytes received)`));
-    });
-    socket.on("error", (e) => {
-      if (!done) reject(e);
-    });
-  });
-  response.then(() => socket.destroy(), () => socket.destroy());
-  return { write: (b) => socket.write(b), destroy: () => socket.destroy(), response };
-}
+// Raw requests (helpers/wire.ts) for what fetch cannot send: no Content-Length, chunked bodies, a
+// body held half-way, a body that stops early, a connection dropped mid-body.
 
 /** A RawResponse seen through the shared Graph-error assertions. */
 function asRes(r: RawResponse): Res {
@@ -118,7 +40,7 @@ interface Upload {
 }
 
 async function partial(size = 20, committed = 10, f?: TaskFixture): Promise<Upload> {
-  f ??= await makeTask(s);
+  f ??= await makeTask(s.url, await s.token());
   const data = randomBytes(size);
   const r = await call("POST", `${f.taskUrl}/attachments/createUploadSession`, {
     token: f.token,
@@ -173,7 +95,7 @@ function put(url: string, body: Buffer | string, headers: Record<string, string>
 describe("createUploadSession refusals (and no session is left behind)", () => {
   let f: TaskFixture;
   before(async () => {
-    f = await makeTask(s);
+    f = await makeTask(s.url, await s.token());
   });
 
   async function create(body: unknown, o: { token?: string; headers?: Record<string, string>; url?: string } = {}): Promise<Res> {
@@ -295,7 +217,7 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
   test("400 when the body has fewer bytes than Content-Length and then stalls (the idle timeout)", async () => {
     const u = await partial();
     const started = Date.now();
-    const req = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20", "Content-Length": "10" }, u.data.subarray(10, 15));
+    const req = sendRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20", "Content-Length": "10" }, u.data.subarray(10, 15));
     const r = await req.response;
     assert.ok(Date.now() - started >= IDLE_MS - 50, "answered only once the body stalled");
     expectError(asRes(r), 400, "invalidRequest", null, /stalled/);
@@ -326,10 +248,10 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
     const u = await partial();
     // Framed as bytes: written as a string, the random body would go out as UTF-8 and overrun its chunk size.
     const chunkedBody = Buffer.concat([Buffer.from("a\r\n"), u.data.subarray(10, 20), Buffer.from("\r\n0\r\n\r\n")]);
-    const chunked = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20", "Transfer-Encoding": "chunked" }, chunkedBody);
+    const chunked = sendRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20", "Transfer-Encoding": "chunked" }, chunkedBody);
     expectError(asRes(await chunked.response), 411, "invalidRequest", null, /Content-Length/);
     await assertUnchanged(u);
-    const bodiless = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20" });
+    const bodiless = sendRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": "bytes 10-19/20" });
     expectError(asRes(await bodiless.response), 411, "invalidRequest", null);
     await assertUnchanged(u);
     // fetch with a stream body sends it chunked as well.
@@ -406,7 +328,7 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
     await assertUnchanged(u);
     // Parameters on octet-stream are fine, and so is no Content-Type at all.
     assert.equal((await put(u.url, body, { "content-type": "Application/Octet-Stream; foo=bar", "content-range": "bytes 10-19/30" })).status, 200);
-    const noType = rawRequest(u.url, "PUT", { "Content-Range": "bytes 20-29/30", "Content-Length": "10" }, u.data.subarray(20, 30));
+    const noType = sendRequest(u.url, "PUT", { "Content-Range": "bytes 20-29/30", "Content-Length": "10" }, u.data.subarray(20, 30));
     const r = await noType.response;
     assert.equal(r.status, 201, r.body.toString());
     const value = await call("GET", `${r.headers.location}/$value`, { token: u.f.token });
@@ -441,7 +363,7 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
       expectError(await call("GET", base + encodeURIComponent(bad)), 400, "invalidRequest", "ErrorInvalidIdMalformed");
     }
     // The real id under another task of the same user.
-    const g = await makeTask(s);
+    const g = await makeTask(s.url, await s.token());
     const elsewhere = `${s.url}/v1.0/users/${devUserOid("alice")}/todo/lists/${g.listId}/tasks/${g.taskId}/attachmentSessions/${id}`;
     expectError(await putRange(elsewhere, u.data, 10, 19), 404, "itemNotFound");
     expectError(await call("GET", elsewhere), 404, "itemNotFound");
@@ -494,10 +416,10 @@ describe("PUT refusals leave the session and its bytes unchanged", () => {
  * head start (one turn of the event loop is usually enough); when a probe still wins, the held PUT
  * is refused with 409 and is sent again with a longer head start.
  */
-async function heldPut(u: Upload): Promise<RawRequest> {
+async function heldPut(u: Upload): Promise<OpenRequest> {
   const [start, end] = [u.committed, u.committed + 9];
   for (const headStart of [0, 10, 30, 90, 270]) {
-    const held = rawRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": `bytes ${start}-${end}/${u.data.length}`, "Content-Length": "10" }, u.data.subarray(start, start + 5));
+    const held = sendRequest(u.url, "PUT", { "Content-Type": "application/octet-stream", "Content-Range": `bytes ${start}-${end}/${u.data.length}`, "Content-Length": "10" }, u.data.subarray(start, start + 5));
     await new Promise((r) => setTimeout(r, headStart));
     if (await holdsLease(u, held)) return held;
   }
@@ -510,7 +432,7 @@ async function heldPut(u: Upload): Promise<RawRequest> {
  * hold it (a probe gives the lock back before it is answered), so a 409 probe while `held` is still
  * unanswered proves it. False when `held` was answered first, which must be a 409: a probe had the lock.
  */
-async function holdsLease(u: Upload, held: RawRequest): Promise<boolean> {
+async function holdsLease(u: Upload, held: OpenRequest): Promise<boolean> {
   let answered: RawResponse | Error | undefined;
   held.response.then(
     (r) => (answered = r),

@@ -30,7 +30,7 @@ describe("upload sessions (default server)", () => {
   after(() => s.close());
 
   test("createUploadSession answers 200 with exactly Graph's uploadSession and an uploadUrl under /users/{oid}", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const before = Date.now();
     const r = await createSession(f, { "@odata.type": "microsoft.graph.attachmentInfo", attachmentType: "file", name: "a.txt", size: 10 });
     assert.equal(r.status, 200, r.text);
@@ -59,7 +59,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("intermediate 200 is exactly {@odata.context, ExpirationDateTime, NextExpectedRanges: [bare offset]} with no id", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(3000);
     const created = await createSession(f, { attachmentType: "file", name: "three.bin", size: data.length, contentType: "application/pdf" });
     const url = created.json.uploadUrl;
@@ -82,7 +82,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("GET status is camelCase with the trailing dash, and tracks progress", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(100);
     const created = await createSession(f, { attachmentType: "file", name: "s.bin", size: 100 });
     const url = created.json.uploadUrl;
@@ -101,7 +101,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("the final 201 has Location …/Attachments('{id}'), Content-Length 0, no body and no Content-Type", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(20);
     const url = await makeSession(f, 20, "fin.bin");
     assert.equal((await putRange(url, data, 0, 9)).status, 200);
@@ -121,7 +121,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("after completion: the final PUT again answers the same 201 and creates nothing; GET status gives [] and the Location", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(30);
     const url = await makeSession(f, 30, "again.bin");
     assert.equal((await putRange(url, data, 0, 14)).status, 200);
@@ -157,7 +157,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("DELETE cancels: 204, staged bytes freed, then 404 for GET, PUT and DELETE", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(64);
     const url = await makeSession(f, 64, "cancel.bin");
     const blobsBefore = await blobCount(s);
@@ -179,7 +179,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("the uploadUrl works with no Authorization and with the owner's token; another token is refused", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(30);
     const url = await makeSession(f, 30, "auth.bin");
     assert.equal((await call("PUT", url, { body: data.subarray(0, 10), headers: { "content-range": "bytes 0-9/30" } })).status, 200);
@@ -195,7 +195,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("uploadUrl + '/content' takes PUT, GET and DELETE like the uploadUrl itself", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(10);
     const url = await makeSession(f, 10, "content.bin");
     const put1 = await putRange(`${url}/content`, data, 0, 4);
@@ -215,7 +215,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("/users/{oid}, /users/{upn} and /me reach the same sessions; the uploadUrl also works under /me", async () => {
-    const f = await makeTask(s, "carol");
+    const f = await makeTask(s.url, await s.token({ user: "carol" }));
     const oid = devUserOid("carol");
     const data = randomBytes(12);
     const viaUpn = `${s.url}/v1.0/users/${encodeURIComponent(devUpn("carol"))}/todo/lists/${f.listId}/tasks/${f.taskId}`;
@@ -240,7 +240,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("/beta works end to end and its URLs stay under /beta", async () => {
-    const f = await makeTask(s, "alice", "beta");
+    const f = await makeTask(s.url, await s.token(), "beta");
     const data = randomBytes(8);
     const r = await createSession(f, { attachmentType: "file", name: "beta.bin", size: 8 });
     assert.equal(r.status, 200, r.text);
@@ -261,7 +261,7 @@ describe("upload sessions (default server)", () => {
   });
 
   test("attachmentSessions lists the owner's open sessions, shaped like GET status", async () => {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(10);
     const url1 = await makeSession(f, 10, "one.bin");
     const url2 = await makeSession(f, 10, "two.bin");
@@ -282,7 +282,7 @@ describe("upload sessions (default server)", () => {
     assert.deepEqual(r.json.value, [st1, st2]);
     assert.deepEqual(r.json.value[0].nextExpectedRanges, ["3-"]);
     // Sessions of another task are not listed here.
-    const g = await makeTask(s);
+    const g = await makeTask(s.url, await s.token());
     assert.deepEqual((await call("GET", `${g.taskUrl}/attachmentSessions`, { token: g.token })).json.value, []);
     // Reading the collection needs a token (the capability is per session, not per task).
     assert.equal((await call("GET", `${f.taskUrl}/attachmentSessions`)).status, 401);
@@ -292,7 +292,7 @@ describe("upload sessions (default server)", () => {
 test("--session-casing camel: the intermediate answer is camelCase with the same bare offsets", async () => {
   const s = await startTestServer({ sessionCasing: "camel" });
   try {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(10);
     const created = await createSession(f, { attachmentType: "file", name: "camel.bin", size: 10 });
     const r = await putRange(created.json.uploadUrl, data, 0, 3);
@@ -312,7 +312,7 @@ test("an expired session is 404 everywhere, whether open or completed; PUTs neve
   let skew = 0;
   const s = await startTestServer({ sessionTtl: "60", now: () => new Date(Date.now() + skew) });
   try {
-    const f = await makeTask(s);
+    const f = await makeTask(s.url, await s.token());
     const data = randomBytes(10);
     const open = await createSession(f, { attachmentType: "file", name: "exp.bin", size: 10 });
     const doneUrl = await makeSession(f, 4, "done.bin");

@@ -41,7 +41,7 @@ let s: TestServer;
 let f: TaskFixture;
 before(async () => {
   s = await startTestServer();
-  f = await makeTask(s);
+  f = await makeTask(s.url, await s.token());
 });
 after(() => s.close());
 

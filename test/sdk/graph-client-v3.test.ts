@@ -8,7 +8,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { callVia, fetchVia, runNode, trustingAgent } from "../helpers/tls.js";
+import { runNode } from "../helpers/cli.js";
+import { callVia, fetchVia, trustingAgent } from "../helpers/tls.js";
 
 const CHILD = new URL("./graph-client-v3.child.js", import.meta.url).pathname;
 const MiB = 1024 * 1024;

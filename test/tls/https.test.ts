@@ -10,17 +10,8 @@ import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../../src/config.js";
 import { TlsConfigError } from "../../src/tls/index.js";
 import { startTestServer, tempDir } from "../helpers/server.js";
-import {
-  callVia,
-  fetchVia,
-  makeUserCertificate,
-  runCli,
-  runNode,
-  startCli,
-  tlsFailureCode,
-  trustingAgent,
-  type UserCertificate,
-} from "../helpers/tls.js";
+import { runCli, runNode } from "../helpers/cli.js";
+import { callVia, fetchVia, makeUserCertificate, startCli, tlsFailureCode, trustingAgent, type UserCertificate } from "../helpers/tls.js";
 
 /** What OpenSSL says when the chain does not end in a trusted root (the server sends its leaf only). */
 const UNTRUSTED = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_SIGNATURE_FAILURE)$/;

@@ -128,7 +128,7 @@ describe("CORS in headless Chromium", { skip }, () => {
   });
 
   test("a page on another origin is refused by the browser, and its PUT never reaches the session", async () => {
-    const f = await makeTask(s, "browser");
+    const f = await makeTask(s.url, await s.token({ user: "browser" }));
     const uploadUrl = await makeSession(f, 4);
     const page = await browser.newPage();
     try {

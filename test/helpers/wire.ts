@@ -1,10 +1,6 @@
-// Exactly-the-bytes-we-say HTTP/1.1 over raw sockets, plus the upload steps the fault tests share.
-// fetch() would fix up what these tests need broken: lengths, framing, header values, timing.
-import { createHash } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+// The one raw HTTP client of the tests: exactly-the-bytes-we-say HTTP/1.1 over a socket. fetch()
+// would fix up what these tests need broken: lengths, framing, header values, timing.
 import { connect, type Socket } from "node:net";
-import { join } from "node:path";
-import { call } from "../helpers/http.js";
 
 export interface RawResponse {
   status: number;
@@ -183,126 +179,35 @@ export function putHead(uploadUrl: string, start: number, end: number, total: nu
   ]);
 }
 
-export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-
-export interface Task {
-  token: string;
-  taskUrl: string;
-}
-
-/** A list and a task for the token's user, through the API. */
-export async function makeTask(baseUrl: string, token: string): Promise<Task> {
-  const todo = `${baseUrl}/v1.0/me/todo`;
-  const list = await call("POST", `${todo}/lists`, { token, json: { displayName: "Faults" } });
-  if (list.status !== 201) throw new Error(`create list: ${list.status} ${list.text}`);
-  const task = await call("POST", `${todo}/lists/${list.json.id}/tasks`, { token, json: { title: "Faults task" } });
-  if (task.status !== 201) throw new Error(`create task: ${task.status} ${task.text}`);
-  return { token, taskUrl: `${todo}/lists/${encodeURIComponent(list.json.id)}/tasks/${encodeURIComponent(task.json.id)}` };
-}
-
-export async function makeSession(t: Task, size: number, name = "file.bin"): Promise<string> {
-  const r = await call("POST", `${t.taskUrl}/attachments/createUploadSession`, {
-    token: t.token,
-    json: { attachmentInfo: { attachmentType: "file", name, size } },
-  });
-  if (r.status !== 200) throw new Error(`createUploadSession: ${r.status} ${r.text}`);
-  return r.json.uploadUrl;
-}
-
-/** Where the session stands: the next offset, or "done" with the attachment's Location. */
-export async function sessionState(uploadUrl: string): Promise<{ status: number; next?: number; location?: string | null }> {
-  const r = await call("GET", uploadUrl);
-  if (r.status !== 200) return { status: r.status };
-  const ranges: string[] = r.json.nextExpectedRanges;
-  if (ranges.length === 0) return { status: 200, location: r.headers.get("location") };
-  const m = /^(\d+)-$/.exec(ranges[0]!);
-  if (!m) throw new Error(`nextExpectedRanges malformed: ${JSON.stringify(ranges)}`);
-  return { status: 200, next: Number(m[1]) };
-}
-
-/** A correct PUT of data[start..end] with fetch. */
-export function put(uploadUrl: string, data: Buffer, start: number, end: number) {
-  return call("PUT", uploadUrl, {
-    body: data.subarray(start, end + 1),
-    headers: { "content-type": "application/octet-stream", "content-range": `bytes ${start}-${end}/${data.length}` },
-  });
+/** A request in flight on its own connection: more body bytes may follow before the answer. */
+export interface OpenRequest {
+  write(b: Buffer | string): void;
+  destroy(): void;
+  /** The complete answer; rejects if the connection ends before one arrives. */
+  response: Promise<RawResponse>;
 }
 
 /**
- * A correct PUT that, like a well-behaved client, waits and retries while the server says another
- * request still holds the session (409): a request whose connection just dropped may hold it for a
- * few milliseconds more, until the server has seen the drop.
+ * Sends the head for `method url` with exactly `headers` (plus Host when absent, nothing else:
+ * no Content-Length is added), then `body` if given, on a fresh connection.
  */
-export async function putAfterConflicts(uploadUrl: string, data: Buffer, start: number, end: number, withinMs = 2_000) {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const r = await put(uploadUrl, data, start, end);
-    if (r.status !== 409 || Date.now() > deadline) return r;
-    await new Promise((res) => setTimeout(res, 10));
-  }
-}
-
-/** Uploads what is left of `data` from where the session stands; returns the attachment's Location. */
-export async function finishUpload(uploadUrl: string, data: Buffer, chunk: number): Promise<string> {
-  for (;;) {
-    const st = await sessionState(uploadUrl);
-    if (st.status !== 200) throw new Error(`GET session: ${st.status}`);
-    if (st.next === undefined) return st.location!;
-    const end = Math.min(st.next + chunk, data.length) - 1;
-    const r = await put(uploadUrl, data, st.next, end);
-    if (r.status === 201) return r.headers.get("location")!;
-    if (r.status !== 200) throw new Error(`PUT ${st.next}-${end}: ${r.status} ${r.text}`);
-  }
-}
-
-/** Bytes of $value at an attachment Location. */
-export async function attachmentBytes(location: string, token: string): Promise<Buffer> {
-  const r = await call("GET", `${location}/$value`, { token });
-  if (r.status !== 200) throw new Error(`GET $value: ${r.status} ${r.text}`);
-  return r.bytes;
-}
-
-/** Every file under a directory with its size (relative paths). */
-export function filesUnder(dir: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const walk = (d: string, rel: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(p, rel ? `${rel}/${n}` : n);
-      else out.set(rel ? `${rel}/${n}` : n, st.size);
-    }
+export function sendRequest(url: string, method: string, headers: Record<string, string>, body?: Buffer | string, timeoutMs = 120_000): OpenRequest {
+  const u = new URL(url);
+  const fields = Object.entries(headers);
+  if (!fields.some(([k]) => k.toLowerCase() === "host")) fields.unshift(["Host", u.host]);
+  const ready = RawConn.open(Number(u.port)).then(async (c) => {
+    await c.write(head(method, `${u.pathname}${u.search}`, fields));
+    if (body !== undefined) await c.write(body);
+    return c;
+  });
+  const response = ready.then(async (c) => {
+    const r = await c.response(timeoutMs);
+    if (!r) throw new Error("the connection ended before a complete response");
+    return r;
+  });
+  return {
+    write: (b) => void ready.then((c) => c.write(b)),
+    destroy: () => void ready.then((c) => c.destroy()),
+    response,
   };
-  walk(dir, "");
-  return out;
-}
-
-/** Total bytes of the staged and attachment files (the store's blobs/ directory). */
-export function blobBytes(dataDir: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const size of filesUnder(join(dataDir, "blobs")).values()) {
-    files++;
-    bytes += size;
-  }
-  return { files, bytes };
-}
-
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
 }
