@@ -1,11 +1,13 @@
 // Rows → records, shared by both stores: their tables use the same column names. Numbers go through
 // Number() (PostgreSQL returns bigint as strings) and flags accept SQLite's 0/1 as well as booleans.
-import type { Attachment, Task, TaskList, UploadSession } from "../domain/models.js";
+import type { Attachment, Task, TaskList, UploadSession, User } from "../domain/models.js";
 
 export type Row = Record<string, unknown>;
 
 export const num = (v: unknown): number => Number(v);
 const flag = (v: unknown): boolean => v === true || v === 1;
+
+export const userFrom = (r: Row): User => ({ oid: r.oid as string, upn: r.upn as string, createdAt: r.created_at as string });
 
 export const listFrom = (r: Row): TaskList => ({
   id: r.id as string,

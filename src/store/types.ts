@@ -83,7 +83,7 @@ export interface Store {
   };
 
   sessions: {
-    /** Refuses (tooManySessions) when the owner already has `maxOpen` open sessions. */
+    /** Refuses (tooManySessions) when the owner already has `maxOpen` open sessions that are live at `s.createdAt`. */
     create(s: UploadSession, maxOpen: number): Promise<void>;
     get(id: string): Promise<UploadSession | undefined>;
     forTask(owner: string, taskId: string): Promise<UploadSession[]>;

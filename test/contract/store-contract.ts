@@ -221,6 +221,22 @@ export function shouldKeepUsers(open: OpenStore): void {
       assert.equal(await store.users.find("Alice@Contoso.com"), undefined);
       assert.equal(await store.users.find("nobody"), undefined);
     });
+
+    test("two oids presenting the same UPN both keep working; the UPN names the one that presented it last", async () => {
+      const first = await store.users.ensure("oid-a", "bob@contoso.com");
+      await new Promise((r) => setTimeout(r, 5));
+      const second = await store.users.ensure("oid-b", "Bob@Contoso.com");
+      assert.equal(second.oid, "oid-b");
+      assert.deepEqual(await store.users.ensure("oid-a", "bob@contoso.com"), first, "the earlier holder is not locked out");
+      assert.equal((await store.users.find("BOB@contoso.com"))?.oid, "oid-b");
+      assert.equal((await store.users.find("oid-a"))?.oid, "oid-a", "an oid always finds its own user");
+      // A rename away frees the alias for the other holder; a rename onto it takes it back.
+      await store.users.ensure("oid-b", "robert@contoso.com");
+      assert.equal((await store.users.find("bob@contoso.com"))?.oid, "oid-a");
+      await new Promise((r) => setTimeout(r, 5));
+      await store.users.ensure("oid-b", "bob@contoso.com");
+      assert.equal((await store.users.find("bob@contoso.com"))?.oid, "oid-b");
+    });
   });
 }
 

@@ -92,6 +92,16 @@ export const MIGRATIONS: string[] = [
   );
   ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
   `,
+  // The oid is a user's identity; the UPN is a mutable alias several oids may have presented (a
+  // rename, a reused name, a squatter): no longer UNIQUE, and `/users/{upn}` resolves to the oid
+  // that presented it most recently (upn_since).
+  `
+  ALTER TABLE users DROP CONSTRAINT users_upn_lower_key;
+  ALTER TABLE users ADD COLUMN upn_since TEXT;
+  UPDATE users SET upn_since = created_at;
+  ALTER TABLE users ALTER COLUMN upn_since SET NOT NULL;
+  CREATE INDEX users_upn ON users (upn_lower, upn_since);
+  `,
 ];
 
 /**

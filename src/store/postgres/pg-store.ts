@@ -16,7 +16,7 @@ import type { Attachment, Task, TaskList, UploadSession, User } from "../../doma
 import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
 import { insertChunks, readStream, sha256Of, writeChunks } from "./chunks.js";
 import { migrate } from "./migrations.js";
-import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, type Row } from "../rows.js";
+import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
 
 type Client = pg.PoolClient;
@@ -166,22 +166,23 @@ export class PgStore implements Store {
   users = {
     ensure: async (oid: string, upn: string): Promise<User> => {
       // Read first: this runs on every request, and an upsert would write a row version each time.
-      const found = await this.one("SELECT upn, created_at FROM users WHERE oid = $1", [oid]);
-      if (found && found.upn === upn) return { oid, upn, createdAt: found.created_at as string };
-      await this.pool.query(
-        `INSERT INTO users (oid, upn, upn_lower, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (oid) DO UPDATE SET upn = excluded.upn, upn_lower = excluded.upn_lower`,
-        [oid, upn, upn.toLowerCase(), new Date().toISOString()],
+      const found = await this.one("SELECT * FROM users WHERE oid = $1", [oid]);
+      if (found && found.upn === upn) return userFrom(found);
+      // A new or changed alias: this oid is now its most recent holder (see migration 2).
+      const now = new Date().toISOString();
+      const r = await this.one(
+        `INSERT INTO users (oid, upn, upn_lower, created_at, upn_since) VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (oid) DO UPDATE SET upn = excluded.upn, upn_lower = excluded.upn_lower, upn_since = excluded.upn_since
+         RETURNING *`,
+        [oid, upn, upn.toLowerCase(), now],
       );
-      const r = (await this.one("SELECT upn, created_at FROM users WHERE oid = $1", [oid]))!;
-      return { oid, upn: r.upn as string, createdAt: r.created_at as string };
+      return userFrom(r!);
     },
     find: async (idOrUpn: string): Promise<User | undefined> => {
-      const r = await this.one("SELECT * FROM users WHERE oid = $1 OR upn_lower = $2 ORDER BY (oid = $1) DESC LIMIT 1", [
-        idOrUpn,
-        idOrUpn.toLowerCase(),
-      ]);
-      return r ? { oid: r.oid as string, upn: r.upn as string, createdAt: r.created_at as string } : undefined;
+      const r =
+        (await this.one("SELECT * FROM users WHERE oid = $1", [idOrUpn])) ??
+        (await this.one("SELECT * FROM users WHERE upn_lower = $1 ORDER BY upn_since DESC, oid LIMIT 1", [idOrUpn.toLowerCase()]));
+      return r ? userFrom(r) : undefined;
     },
   };
 
@@ -345,7 +346,8 @@ export class PgStore implements Store {
       this.tx(async (c) => {
         // Serialises one owner's creations across instances, so the cap cannot be overshot by a race.
         await c.query(`SELECT pg_advisory_xact_lock(${OWNER_KEY})`, [s.ownerOid]);
-        const { rows } = await c.query("SELECT count(*) AS n FROM sessions WHERE owner = $1 AND status = 'open'", [s.ownerOid]);
+        // Only live sessions count: an expired one can no longer be used, whether swept yet or not.
+        const { rows } = await c.query("SELECT count(*) AS n FROM sessions WHERE owner = $1 AND status = 'open' AND expires_at > $2", [s.ownerOid, s.createdAt]);
         if (num(rows[0].n) >= maxOpen) throw errors.tooManySessions(maxOpen);
         await c.query(
           `INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)

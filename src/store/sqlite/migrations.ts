@@ -81,4 +81,20 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX sessions_list ON sessions (list_id);
   CREATE INDEX sessions_attachment ON sessions (attachment_id);
   `,
+  // The oid is a user's identity; the UPN is a mutable alias several oids may have presented (a
+  // rename, a reused name, a squatter): no longer UNIQUE, and `/users/{upn}` resolves to the oid
+  // that presented it most recently (upn_since). SQLite drops a column constraint by rebuilding.
+  `
+  CREATE TABLE users_next (
+    oid TEXT PRIMARY KEY,
+    upn TEXT NOT NULL,
+    upn_lower TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    upn_since TEXT NOT NULL
+  );
+  INSERT INTO users_next (oid, upn, upn_lower, created_at, upn_since) SELECT oid, upn, upn_lower, created_at, created_at FROM users;
+  DROP TABLE users;
+  ALTER TABLE users_next RENAME TO users;
+  CREATE INDEX users_upn ON users (upn_lower, upn_since);
+  `,
 ];

@@ -10,7 +10,7 @@ import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
 import { BlobFiles } from "./blob-files.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { MIGRATIONS } from "./migrations.js";
-import { attachmentFrom, listFrom, sessionFrom, taskFrom, type Row } from "../rows.js";
+import { attachmentFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { RunningHashes } from "../shared/running-hash.js";
 import { refuseNewerSchema } from "../shared/schema.js";
 
@@ -152,20 +152,21 @@ export class SqliteStore implements Store {
   users = {
     ensure: async (oid: string, upn: string): Promise<User> => {
       const found = this.stmt("SELECT * FROM users WHERE oid = ?").get(oid) as Row | undefined;
-      if (found && found.upn === upn) return { oid, upn, createdAt: found.created_at as string };
+      if (found && found.upn === upn) return userFrom(found);
+      // A new or changed alias: this oid is now its most recent holder (see migration 3).
       const now = new Date().toISOString();
       this
         .stmt(
-          `INSERT INTO users (oid, upn, upn_lower, created_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (oid) DO UPDATE SET upn = excluded.upn, upn_lower = excluded.upn_lower`,
+          `INSERT INTO users (oid, upn, upn_lower, created_at, upn_since) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (oid) DO UPDATE SET upn = excluded.upn, upn_lower = excluded.upn_lower, upn_since = excluded.upn_since`,
         )
-        .run(oid, upn, upn.toLowerCase(), now);
-      const r = this.stmt("SELECT * FROM users WHERE oid = ?").get(oid) as Row;
-      return { oid, upn: r.upn as string, createdAt: r.created_at as string };
+        .run(oid, upn, upn.toLowerCase(), now, now);
+      return userFrom(this.stmt("SELECT * FROM users WHERE oid = ?").get(oid) as Row);
     },
     find: async (idOrUpn: string): Promise<User | undefined> => {
-      const r = this.stmt("SELECT * FROM users WHERE oid = ? OR upn_lower = ?").get(idOrUpn, idOrUpn.toLowerCase()) as Row | undefined;
-      return r ? { oid: r.oid as string, upn: r.upn as string, createdAt: r.created_at as string } : undefined;
+      const r = (this.stmt("SELECT * FROM users WHERE oid = ?").get(idOrUpn) ??
+        this.stmt("SELECT * FROM users WHERE upn_lower = ? ORDER BY upn_since DESC, oid LIMIT 1").get(idOrUpn.toLowerCase())) as Row | undefined;
+      return r ? userFrom(r) : undefined;
     },
   };
 
@@ -343,7 +344,8 @@ export class SqliteStore implements Store {
   sessions = {
     create: async (s: UploadSession, maxOpen: number): Promise<void> => {
       await this.durably(() => {
-        const { n } = this.stmt("SELECT count(*) AS n FROM sessions WHERE owner = ? AND status = 'open'").get(s.ownerOid) as { n: number };
+        // Only live sessions count: an expired one can no longer be used, whether swept yet or not.
+        const { n } = this.stmt("SELECT count(*) AS n FROM sessions WHERE owner = ? AND status = 'open' AND expires_at > ?").get(s.ownerOid, s.createdAt) as { n: number };
         if (n >= maxOpen) throw errors.tooManySessions(maxOpen);
         this
           .stmt(
