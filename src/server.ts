@@ -12,6 +12,7 @@ import { createLogger } from "./log.js";
 import { startJanitor } from "./services/janitor.js";
 import type { Deps } from "./services/deps.js";
 import { openStore } from "./store/open-store.js";
+import { exposedDirWarning } from "./store/sqlite/private-files.js";
 import type { Store } from "./store/types.js";
 import { ensureDevCertificates, loadUserCertificate, type TlsMaterial } from "./tls/index.js";
 
@@ -74,6 +75,8 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
     const url = `${tls ? "https" : "http"}://${listening}`;
     const janitor = startJanitor(deps);
     log.info({ event: "server_started", url, store: store.kind, dataDir: config.dataDir }, "Taskdrop listening");
+    const exposed = exposedDirWarning(config.dataDir);
+    if (exposed) log.warn({ event: "data_dir_exposed", dataDir: config.dataDir }, exposed);
 
     const refreshTls = async (): Promise<boolean> => {
       if (!tls) return false;

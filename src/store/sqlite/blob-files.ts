@@ -6,6 +6,7 @@ import { type FileHandle, mkdir, open, readdir, rm, stat, truncate } from "node:
 import { createHash, randomUUID, type Hash } from "node:crypto";
 import { join } from "node:path";
 import { rangeBytes } from "../shared/running-hash.js";
+import { PRIVATE_DIR } from "./private-files.js";
 
 const RECENT_MS = 60_000;
 /** Bytes of one upload that may wait in memory while its previous write is in flight. */
@@ -44,7 +45,7 @@ export class BlobFiles {
   private async dirFor(key: string): Promise<string> {
     const dir = join(this.root, key.slice(0, 2));
     if (!this.madeDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
       this.madeDirs.add(dir);
     }
     return dir;

@@ -8,6 +8,7 @@
 import Database from "better-sqlite3";
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { privateFile } from "./private-files.js";
 
 export interface DirLock {
   release(): void;
@@ -18,6 +19,7 @@ export class DataDirInUseError extends Error {}
 export function acquireDirLock(dataDir: string): DirLock {
   const lockFile = join(dataDir, "taskdrop.lock");
   const pidFile = join(dataDir, "taskdrop.pid");
+  privateFile(lockFile);
   const db = new Database(lockFile, { timeout: 0 });
   try {
     // In exclusive locking mode the lock taken by the first write is kept until the connection closes.

@@ -9,6 +9,7 @@ import type { Attachment, Task, TaskList, UploadSession, User } from "../../doma
 import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
 import { BlobFiles } from "./blob-files.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
+import { PRIVATE_DIR, privateFile } from "./private-files.js";
 import { MIGRATIONS } from "./migrations.js";
 import { attachmentFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { RunningHashes } from "../shared/running-hash.js";
@@ -31,7 +32,10 @@ export class SqliteStore implements Store {
     dataDir: string,
     private readonly lock: DirLock,
   ) {
-    this.db = new Database(join(dataDir, "taskdrop.db"));
+    const file = join(dataDir, "taskdrop.db");
+    privateFile(file);
+    for (const companion of [`${file}-wal`, `${file}-shm`]) privateFile(companion, false);
+    this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     // FULL: a commit is on disk before it returns, so an acknowledged range survives power loss too.
     this.db.pragma("synchronous = FULL");
@@ -42,7 +46,7 @@ export class SqliteStore implements Store {
 
   /** Opens (creating if needed) the data directory and recovers from any crash. */
   static async open(dataDir: string): Promise<SqliteStore> {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
     const lock = acquireDirLock(dataDir);
     let store: SqliteStore | undefined;
     try {
