@@ -85,6 +85,17 @@ export const OPTIONS = {
 } as const;
 export type OptionName = keyof typeof OPTIONS;
 
+/** The command-line flag of an option: the key in kebab case (`dataDir` → `--data-dir`). */
+export function optionFlag(name: OptionName): string {
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The environment variables an option is read from, the one that wins first. */
+export function optionEnvNames(name: OptionName): string[] {
+  const o = OPTIONS[name] as { env: string; alt?: string };
+  return o.alt !== undefined ? [o.alt, o.env] : [o.env];
+}
+
 function pick(name: OptionName, flags: RawOptions, env: NodeJS.ProcessEnv): string {
   const flag = flags[name];
   if (flag !== undefined) return String(flag);

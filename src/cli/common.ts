@@ -1,19 +1,18 @@
 // Shared pieces of the CLI's commands: server options with their environment variables, and
 // failing with one clear line.
 import { Command, Option } from "commander";
-import { ConfigError, OPTIONS, loadConfig, type OptionName, type RawOptions } from "../config.js";
+import { ConfigError, OPTIONS, loadConfig, optionEnvNames, optionFlag, type OptionName, type RawOptions } from "../config.js";
 import { DataDirInUseError } from "../store/sqlite/dir-lock.js";
 import { TlsConfigError } from "../tls/index.js";
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const BOOLEAN: ReadonlySet<OptionName> = new Set(["https", "trustProxy"]);
 
 /** Adds every server option, named after the configuration key, with its environment variable in the help. */
 export function addServerOptions(cmd: Command, only?: OptionName[]): Command {
   for (const [name, o] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
     if (only && !only.includes(name)) continue;
-    const flag = BOOLEAN.has(name) ? `--${kebab(name)}` : `--${kebab(name)} <value>`;
-    const env = "alt" in o ? `${o.alt} or ${o.env}` : o.env;
+    const flag = BOOLEAN.has(name) ? optionFlag(name) : `${optionFlag(name)} <value>`;
+    const env = optionEnvNames(name).join(" or ");
     cmd.addOption(new Option(flag, `${o.help} (env ${env}${o.def && !BOOLEAN.has(name) ? `; default ${o.def}` : ""})`));
   }
   return cmd;
