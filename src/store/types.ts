@@ -41,6 +41,12 @@ export interface Store {
   close(): Promise<void>;
   /** Throws when the store cannot serve requests (health check). */
   ping(): Promise<void>;
+  /**
+   * Empties every user's data (users, lists, tasks, their children, attachments, sessions and
+   * all stored bytes) and keeps the settings, so tokens signed with the development key stay
+   * valid. For test suites between cases (`startTaskdrop().reset()`); not while uploads run.
+   */
+  reset(): Promise<void>;
 
   settings: {
     /** Returns the stored value, or stores `make()` and returns it (first writer wins). */

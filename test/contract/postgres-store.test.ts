@@ -15,6 +15,7 @@ import {
   shouldKeepUsers,
   shouldManageSessions,
   shouldRefuseNewerSchema,
+  shouldReset,
   shouldShareDataWithPeers,
   shouldSurviveReopen,
   type StoreUnderTest,
@@ -65,4 +66,5 @@ describe("store contract: postgres", { skip }, () => {
   shouldSurviveReopen(open);
   shouldShareDataWithPeers(open);
   shouldRefuseNewerSchema(open);
+  shouldReset(open);
 });

@@ -18,6 +18,7 @@ import {
   shouldKeepUsers,
   shouldManageSessions,
   shouldRefuseNewerSchema,
+  shouldReset,
   shouldSurviveReopen,
   type StoreUnderTest,
 } from "./store-contract.js";
@@ -64,4 +65,5 @@ describe("store contract: sqlite", () => {
   shouldCommitRanges(open);
   shouldSurviveReopen(open);
   shouldRefuseNewerSchema(open);
+  shouldReset(open);
 });

@@ -847,3 +847,45 @@ export function shouldRefuseNewerSchema(open: OpenStore): void {
     });
   });
 }
+
+/** reset() empties every user's data and bytes, keeps the settings, and leaves the store serving. */
+export function shouldReset(open: OpenStore): void {
+  describe("reset", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
+    });
+
+    test("reset removes users, lists, tasks, attachments, sessions and their bytes; settings stay", async () => {
+      await store.settings.getOrCreate("dev-signing-key", () => "the key");
+      await store.users.ensure("oid-1", "alice@contoso.com");
+      const { list, task } = await seed(store, "oid-1");
+      const small = Buffer.from("hello");
+      await store.attachments.createWithBytes(attachmentFor(task, small), small);
+      const data = randomBytes(5000);
+      const s = await openSession(store, task, data.length);
+      await writeRange(store, s, data, 0, 1000);
+      assert.ok((await t.storedBytes()) > 0);
+
+      await store.reset();
+
+      assert.equal(await store.users.find("oid-1"), undefined);
+      assert.deepEqual(await store.lists.all("oid-1"), []);
+      assert.equal(await store.tasks.get("oid-1", list.id, task.id), undefined);
+      assert.deepEqual(await store.attachments.all("oid-1", task.id), []);
+      assert.equal(await store.sessions.get(s.id), undefined);
+      assert.equal(await t.storedBytes(), 0);
+      assert.equal(await store.settings.getOrCreate("dev-signing-key", () => "a new key"), "the key");
+
+      // Still serving, with nothing of the old data in the way.
+      const again = await seed(store, "oid-1");
+      const s2 = await openSession(store, again.task, data.length);
+      const done = await upload(store, s2, data, [3000, 2000]);
+      assert.equal(done.status, "completed");
+      const att = (await store.attachments.all("oid-1", again.task.id))[0]!;
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+    });
+  });
+}

@@ -128,6 +128,16 @@ export class PgStore implements Store {
     await this.pool.query("SELECT 1");
   }
 
+  async reset(): Promise<void> {
+    // Every table of this schema but the settings and the migration record, found in the catalogue
+    // so that tables added later are emptied too; one TRUNCATE takes the foreign keys among them.
+    const { rows } = await this.pool.query<{ t: string }>(
+      "SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN ('settings', 'taskdrop_migrations')",
+    );
+    if (rows.length > 0) await this.pool.query(`TRUNCATE ${rows.map((r) => r.t).join(", ")}`);
+    this.hashes.clear();
+  }
+
   /** Runs `fn` in a transaction on a pooled connection; retried when PostgreSQL reports a deadlock. */
   private async tx<T>(fn: (c: Client) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {

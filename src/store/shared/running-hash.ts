@@ -40,6 +40,10 @@ export class RunningHashes {
   forget(blob: string): void {
     this.states.delete(blob);
   }
+
+  clear(): void {
+    this.states.clear();
+  }
 }
 
 /**

@@ -144,6 +144,19 @@ export class BlobFiles {
     await rm(this.path(key), { force: true });
   }
 
+  /** Removes every blob (the store's reset: no record refers to any of them any more). */
+  async removeAll(): Promise<void> {
+    this.recent.clear();
+    this.madeDirs.clear();
+    let shards: string[];
+    try {
+      shards = await readdir(this.root);
+    } catch {
+      return;
+    }
+    await Promise.all(shards.map((shard) => rm(join(this.root, shard), { recursive: true, force: true })));
+  }
+
   /** Every blob key on disk with its last modification time, except those this process wrote lately. */
   async *list(): AsyncGenerator<{ key: string; mtimeMs: number }> {
     const now = Date.now();

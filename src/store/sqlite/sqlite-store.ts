@@ -144,6 +144,20 @@ export class SqliteStore implements Store {
     this.stmt("SELECT 1").get();
   }
 
+  async reset(): Promise<void> {
+    // Every table but the settings, found in the schema so that tables added later are emptied too.
+    const tables = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'settings'").all() as Row[]).map(
+      (r) => r.name as string,
+    );
+    await this.durably(() => {
+      // Checked at commit, when every referencing row is gone too: the order of deletes is free.
+      this.db.pragma("defer_foreign_keys = ON");
+      for (const t of tables) this.db.prepare(`DELETE FROM "${t}"`).run();
+    });
+    this.hashes.clear();
+    await this.blobs.removeAll();
+  }
+
   settings = {
     getOrCreate: async (key: string, make: () => string): Promise<string> => {
       const existing = this.stmt("SELECT value FROM settings WHERE key = ?").get(key) as Row | undefined;
