@@ -161,99 +161,65 @@ function checkChunkSize(n: number | undefined): number {
   return n;
 }
 
-export async function uploadAttachment(ctx: UploadContext, o: UploadOptions): Promise<UploadResult> {
-  const signal = o.signal;
-  signal?.throwIfAborted();
-  let chunkSize = checkChunkSize(o.chunkSize);
-  if (o.maxBytesPerSecond !== undefined) {
-    if (!(o.maxBytesPerSecond > 0)) throw new TaskdropError("badRate", `maxBytesPerSecond must be positive, got ${o.maxBytesPerSecond}.`);
-    // Smaller ranges when paced, so progress moves several times a second.
-    chunkSize = Math.min(chunkSize, Math.max(16_384, Math.floor(o.maxBytesPerSecond / 4)));
-  }
-  const src = await ctx.openSource(o.source, o.size, signal);
-  let sessionUrl: string | undefined;
-  let key: string | undefined;
-  let store: ResumeStore | undefined;
-  try {
-    const name = o.name ?? src.name;
-    if (!name) throw new TaskdropError("nameRequired", "An attachment name is needed: pass `name` (only files and File objects carry their own).");
-    const contentType = o.contentType ?? src.contentType ?? "application/octet-stream";
-    const size = src.size;
-    if (size > MAX_ATTACHMENT_BYTES) {
-      throw new TaskdropError("tooLarge", `${name} is ${size} bytes; To Do attachments can be at most ${MAX_ATTACHMENT_BYTES} bytes (25 MiB).`);
-    }
-    const method = o.method ?? "auto";
-    if (method === "post" || (method === "auto" && size === 0)) {
-      if (size >= SMALL_FILE_LIMIT) throw new TaskdropError("tooLarge", `The small-file POST takes files under ${SMALL_FILE_LIMIT} bytes (3 MiB); ${name} is ${size}. Use an upload session.`);
-      return await postSmall(ctx, o, src, name, contentType);
-    }
+/** The file being uploaded, as the server will name it. */
+interface FileFacts {
+  name: string;
+  contentType: string;
+  size: number;
+}
 
-    const base = { listId: o.listId, taskId: o.taskId, name, contentType, size };
-    let resumedFrom = 0;
-    let session: { uploadUrl: string; expirationDateTime?: string } | undefined;
-    let state: SessionState | undefined;
-    let identity: SourceIdentity | undefined;
-    store = o.resume === false ? undefined : await ctx.resumeStoreFor(o);
-    if (store) {
-      identity = await src.identity(signal);
-      if (identity) key = await resumeKey(ctx.root, o.listId, o.taskId, name, identity);
-    }
-    if (store && key) {
-      const rec = await store.get(key);
-      if (rec) {
-        // Another name or type for the same source is another attachment: its old session goes.
-        const restart = o.resume === "restart" || rec.name !== name || rec.contentType !== contentType;
-        const change = restart ? undefined : describeChange(rec.source, identity!);
-        if (change) {
-          throw new SourceChangedError(
-            `${rec.source.path ?? name} changed since its upload was interrupted (${change}). ` +
-              `Restore the file to continue, or start over (resume: "restart"; CLI: --restart).`,
-          );
-        }
-        const expired = rec.expirationDateTime !== undefined && Date.parse(rec.expirationDateTime) <= Date.now();
-        if (restart || expired) {
-          if (!expired) await cancelSession(ctx, rec.uploadUrl, signal).catch(() => undefined);
-          await store.delete(key);
-        } else {
-          state = await sessionStatus(ctx, rec.uploadUrl, signal, o.onRetry);
-          if (state.gone) {
-            await store.delete(key);
-            state = undefined;
-          } else {
-            session = rec;
-            resumedFrom = state.next ?? size;
-          }
-        }
+/** One upload under way: what every step needs, passed as one object instead of long parameter lists. */
+interface Run extends FileFacts {
+  ctx: UploadContext;
+  o: UploadOptions;
+  src: OpenedSource;
+  /** Bytes already on the server when this call started (a resumed upload). */
+  resumedFrom: number;
+  /** Attachments modified after this may be this upload's (to find one whose final answer was lost). */
+  startedAt: number;
+}
+
+/** Where a resume record for this upload lives, when there is one to keep. */
+interface Resumable {
+  store: ResumeStore;
+  key: string;
+  identity: SourceIdentity;
+}
+
+interface Started {
+  session: { uploadUrl: string; expirationDateTime?: string };
+  state: SessionState;
+  resumedFrom: number;
+}
+
+export async function uploadAttachment(ctx: UploadContext, o: UploadOptions): Promise<UploadResult> {
+  o.signal?.throwIfAborted();
+  const chunkSize = pacedChunkSize(o);
+  const src = await ctx.openSource(o.source, o.size, o.signal);
+  let sessionUrl: string | undefined;
+  let resumable: Resumable | undefined;
+  try {
+    const file = fileFacts(o, src);
+    const method = o.method ?? "auto";
+    if (method === "post" || (method === "auto" && file.size === 0)) {
+      if (file.size >= SMALL_FILE_LIMIT) {
+        throw new TaskdropError("tooLarge", `The small-file POST takes files under ${SMALL_FILE_LIMIT} bytes (3 MiB); ${file.name} is ${file.size}. Use an upload session.`);
       }
+      return await postSmall(ctx, o, src, file.name, file.contentType);
     }
-    if (!session) {
-      session = await createSession(ctx, o.listId, o.taskId, name, size, contentType, signal, o.onRetry);
-      state = { next: 0, done: false, gone: false };
-      if (store && key && identity) {
-        const rec: ResumeRecord = {
-          version: 1,
-          uploadUrl: session.uploadUrl,
-          ...(session.expirationDateTime ? { expirationDateTime: session.expirationDateTime } : {}),
-          createdAt: new Date().toISOString(),
-          root: ctx.root,
-          ...base,
-          source: identity,
-        };
-        await store.set(key, rec);
-      }
-    }
+    resumable = await resumableFor(ctx, o, src, file.name);
+    const started = (resumable && (await continueRecorded(ctx, o, file, resumable))) ?? (await startSession(ctx, o, file, resumable));
+    const { session, state, resumedFrom } = started;
     sessionUrl = session.uploadUrl;
     o.onSession?.({ uploadUrl: session.uploadUrl, expirationDateTime: session.expirationDateTime, resumedFrom });
-    const startedAt = Date.now() - 5 * 60_000;
-    const attachmentId = state!.done
-      ? await completedId(ctx, o, state!.location, undefined, name, size, startedAt)
-      : await sendRanges(ctx, o, src, session.uploadUrl, state!.next!, chunkSize, name, size, resumedFrom, startedAt);
-    if (store && key) await store.delete(key);
-    return { ...attachmentId, name, size, contentType, method: "session", resumedFrom };
+    const run: Run = { ctx, o, src, ...file, resumedFrom, startedAt: Date.now() - 5 * 60_000 };
+    const attachment = state.done ? await completedId(run, state.location, undefined) : await sendRanges(run, session.uploadUrl, state.next!, chunkSize);
+    if (resumable) await resumable.store.delete(resumable.key);
+    return { ...attachment, ...file, method: "session", resumedFrom };
   } catch (e) {
     if (isAbortError(e) && o.cancelOnAbort && sessionUrl) {
       await cancelSession(ctx, sessionUrl).catch(() => undefined);
-      if (store && key) await store.delete(key).catch(() => undefined);
+      if (resumable) await resumable.store.delete(resumable.key).catch(() => undefined);
     }
     throw e;
   } finally {
@@ -261,26 +227,93 @@ export async function uploadAttachment(ctx: UploadContext, o: UploadOptions): Pr
   }
 }
 
-async function createSession(
-  ctx: UploadContext,
-  listId: string,
-  taskId: string,
-  name: string,
-  size: number,
-  contentType: string,
-  signal: AbortSignal | undefined,
-  onRetry?: (e: RetryEvent) => void,
-): Promise<{ uploadUrl: string; expirationDateTime?: string }> {
-  const url = `${ctx.taskUrl(listId, taskId)}/attachments/createUploadSession`;
+function pacedChunkSize(o: UploadOptions): number {
+  const chunkSize = checkChunkSize(o.chunkSize);
+  if (o.maxBytesPerSecond === undefined) return chunkSize;
+  if (!(o.maxBytesPerSecond > 0)) throw new TaskdropError("badRate", `maxBytesPerSecond must be positive, got ${o.maxBytesPerSecond}.`);
+  // Smaller ranges when paced, so progress moves several times a second.
+  return Math.min(chunkSize, Math.max(16_384, Math.floor(o.maxBytesPerSecond / 4)));
+}
+
+function fileFacts(o: UploadOptions, src: OpenedSource): FileFacts {
+  const name = o.name ?? src.name;
+  if (!name) throw new TaskdropError("nameRequired", "An attachment name is needed: pass `name` (only files and File objects carry their own).");
+  const size = src.size;
+  if (size > MAX_ATTACHMENT_BYTES) {
+    throw new TaskdropError("tooLarge", `${name} is ${size} bytes; To Do attachments can be at most ${MAX_ATTACHMENT_BYTES} bytes (25 MiB).`);
+  }
+  return { name, contentType: o.contentType ?? src.contentType ?? "application/octet-stream", size };
+}
+
+/** The resume record's place, unless records are off or the source cannot be recognised later. */
+async function resumableFor(ctx: UploadContext, o: UploadOptions, src: OpenedSource, name: string): Promise<Resumable | undefined> {
+  const store = o.resume === false ? undefined : await ctx.resumeStoreFor(o);
+  if (!store) return undefined;
+  const identity = await src.identity(o.signal);
+  const key = identity && (await resumeKey(ctx.root, o.listId, o.taskId, name, identity));
+  return key ? { store, key, identity: identity! } : undefined;
+}
+
+/**
+ * Continues the session a record names, when it is still the same source and still alive; a record
+ * that is for another name or type, restarted, expired or gone is removed (undefined: start anew).
+ */
+async function continueRecorded(ctx: UploadContext, o: UploadOptions, file: FileFacts, r: Resumable): Promise<Started | undefined> {
+  const rec = await r.store.get(r.key);
+  if (!rec) return undefined;
+  // Another name or type for the same source is another attachment: its old session goes.
+  const restart = o.resume === "restart" || rec.name !== file.name || rec.contentType !== file.contentType;
+  const change = restart ? undefined : describeChange(rec.source, r.identity);
+  if (change) {
+    throw new SourceChangedError(
+      `${rec.source.path ?? file.name} changed since its upload was interrupted (${change}). ` + `Restore the file to continue, or start over (resume: "restart"; CLI: --restart).`,
+    );
+  }
+  const expired = rec.expirationDateTime !== undefined && Date.parse(rec.expirationDateTime) <= Date.now();
+  if (restart || expired) {
+    if (!expired) await cancelSession(ctx, rec.uploadUrl, o.signal).catch(() => undefined);
+    await r.store.delete(r.key);
+    return undefined;
+  }
+  const state = await sessionStatus(ctx, rec.uploadUrl, o.signal, o.onRetry);
+  if (state.gone) {
+    await r.store.delete(r.key);
+    return undefined;
+  }
+  return { session: rec, state, resumedFrom: state.next ?? file.size };
+}
+
+/** A new session, recorded for a later resume when there is a place for the record. */
+async function startSession(ctx: UploadContext, o: UploadOptions, file: FileFacts, r: Resumable | undefined): Promise<Started> {
+  const session = await createSession(ctx, o, file);
+  if (r) {
+    const rec: ResumeRecord = {
+      version: 1,
+      uploadUrl: session.uploadUrl,
+      ...(session.expirationDateTime ? { expirationDateTime: session.expirationDateTime } : {}),
+      createdAt: new Date().toISOString(),
+      root: ctx.root,
+      listId: o.listId,
+      taskId: o.taskId,
+      ...file,
+      source: r.identity,
+    };
+    await r.store.set(r.key, rec);
+  }
+  return { session, state: { next: 0, done: false, gone: false }, resumedFrom: 0 };
+}
+
+async function createSession(ctx: UploadContext, o: UploadOptions, { name, size, contentType }: FileFacts): Promise<{ uploadUrl: string; expirationDateTime?: string }> {
+  const url = `${ctx.taskUrl(o.listId, o.taskId)}/attachments/createUploadSession`;
   // A repeated create only leaves an unused session that expires, so network errors may retry it.
   const body = await ctx.transport.json<Record<string, unknown>>({
     method: "POST",
     url,
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ attachmentInfo: { attachmentType: "file", name, size, contentType } }),
-    signal,
+    signal: o.signal,
     idempotent: true,
-    onRetry,
+    onRetry: o.onRetry,
   });
   const uploadUrl = (body?.uploadUrl ?? body?.UploadUrl) as string | undefined;
   if (typeof uploadUrl !== "string") throw new TaskdropError("badSession", "createUploadSession answered without an uploadUrl.");
@@ -315,100 +348,132 @@ async function postSmall(ctx: UploadContext, o: UploadOptions, src: OpenedSource
 /** Statuses after which the session is asked where it stands and the upload goes on. */
 const RECOVERABLE = new Set([408, 409, 416, 425, 429]);
 
-async function sendRanges(
-  ctx: UploadContext,
-  o: UploadOptions,
-  src: OpenedSource,
-  uploadUrl: string,
-  start: number,
-  chunkSize: number,
-  name: string,
-  size: number,
-  resumedFrom: number,
-  startedAt: number,
-): Promise<{ attachmentId: string; location?: string }> {
-  const { signal } = o;
-  const retry = ctx.transport.retry;
-  const auth = ctx.authFor(uploadUrl);
-  const digest = (o.contentDigest ?? ctx.digestSupported) && (globalThis.crypto as Crypto | undefined)?.subtle !== undefined;
-  const progress = (n: number) => o.onProgress?.({ name, bytesUploaded: n, totalBytes: size, resumedFrom });
+/** The range loop's own state; `failures` counts attempts since the upload last moved on. */
+interface RangeLoop {
+  uploadUrl: string;
+  offset: number;
+  chunkSize: number;
+  failures: number;
+  /** The final range went out at least once (a 404 may then mean "completed and forgotten"). */
+  sentFinal: boolean;
+  auth: boolean;
+  digest: boolean;
+}
+
+/** What one PUT of a range came to. */
+type RangeAnswer =
+  | { kind: "completed"; location: string | null; bodyId?: string }
+  | { kind: "advanced"; next: number }
+  | { kind: "gone"; problem: Error }
+  /** Worth asking the session where it stands, after a backoff. */
+  | { kind: "failed"; problem: Error };
+
+async function sendRanges(run: Run, uploadUrl: string, start: number, chunkSize: number): Promise<{ attachmentId: string; location?: string }> {
+  const { ctx, o } = run;
+  const loop: RangeLoop = {
+    uploadUrl,
+    offset: start,
+    chunkSize,
+    failures: 0,
+    sentFinal: false,
+    auth: ctx.authFor(uploadUrl),
+    digest: (o.contentDigest ?? ctx.digestSupported) && (globalThis.crypto as Crypto | undefined)?.subtle !== undefined,
+  };
   const pace = { since: Date.now(), bytes: 0 };
-  let offset = start;
-  let failures = 0;
-  let sentFinal = false;
-  progress(offset);
+  progress(run, loop.offset);
   for (;;) {
-    signal?.throwIfAborted();
-    await src.check();
-    const end = Math.min(offset + chunkSize, size);
-    const bytes = await src.read(offset, end);
-    const headers: Record<string, string> = {
-      "content-type": "application/octet-stream",
-      // A 0-byte session is completed by the empty range (Taskdrop; Graph cannot do empty sessions).
-      "content-range": size === 0 ? "bytes */0" : `bytes ${offset}-${end - 1}/${size}`,
-    };
-    if (digest) {
-      const d = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-      headers["content-digest"] = `sha-256=:${toBase64(d)}:`;
+    o.signal?.throwIfAborted();
+    const answer = await putNextRange(run, loop);
+    if (answer.kind === "completed") {
+      progress(run, run.size);
+      return await completedId(run, answer.location, answer.bodyId);
     }
-    if (end === size) sentFinal = true;
-    let problem: Error;
-    try {
-      const res = await ctx.transport.once({ method: "PUT", url: uploadUrl, headers, body: bytes as Uint8Array<ArrayBuffer>, signal, auth });
-      if (res.status === 200 || res.status === 201) {
-        const body = res.status === 201 ? undefined : ((await res.json().catch(() => undefined)) as Record<string, unknown> | undefined);
-        if (res.status === 201) await discard(res);
-        const ranges = readRanges(body);
-        // Graph's completion: 201 with Location (or, for some SDKs' sake, 200 with the attachment's id).
-        if (res.status === 201 || (typeof body?.id === "string" && !ranges?.length)) {
-          progress(size);
-          return await completedId(ctx, o, res.headers.get("location"), body?.id as string | undefined, name, size, startedAt);
-        }
-        const next = ranges ? firstOffset(ranges) : undefined;
-        if (next !== undefined && next > offset && next <= size) {
-          failures = 0;
-          pace.bytes += next - offset;
-          offset = next;
-          progress(offset);
-          await paceUpload(o.maxBytesPerSecond, pace, signal);
-          continue;
-        }
-        // An answer we cannot place (or one that did not move on): ask the session instead of guessing.
-        problem = new TaskdropError("badSession", `PUT answered 200 with nextExpectedRanges ${JSON.stringify(ranges)} after the range at ${offset}.`);
-      } else {
-        problem = await errorFrom(res, "PUT", uploadUrl);
-        if (res.status === 413 && chunkSize > MIN_CHUNK_BYTES) {
-          // This server takes smaller ranges than we sent: halve and go on.
-          chunkSize = Math.max(MIN_CHUNK_BYTES, Math.floor(chunkSize / 2));
-        } else if (res.status === 404) {
-          return await afterGone(ctx, o, uploadUrl, sentFinal, name, size, startedAt, problem);
-        } else if (!RECOVERABLE.has(res.status) && res.status < 500) {
-          throw problem;
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof NetworkError)) throw e;
-      problem = e;
+    if (answer.kind === "gone") return await afterGone(run, loop, answer.problem);
+    if (answer.kind === "advanced") {
+      loop.failures = 0;
+      pace.bytes += answer.next - loop.offset;
+      loop.offset = answer.next;
+      progress(run, loop.offset);
+      await paceUpload(o.maxBytesPerSecond, pace, o.signal);
+      continue;
     }
-    failures += 1;
-    if (failures > retry.retries) throw problem;
-    const retryAfter = problem instanceof GraphRequestError ? problem.retryAfterMs : undefined;
-    if (retryAfter !== undefined && retryAfter > retry.maxRetryAfterMs) throw problem;
-    const delayMs = backoffDelay(failures - 1, retry, retryAfter);
-    const status = problem instanceof GraphRequestError ? problem.status : undefined;
-    ctx.transport.notifyRetry({ method: "PUT", url: uploadUrl, attempt: failures, delayMs, status, error: problem }, o.onRetry);
-    await sleep(delayMs, signal);
     // Never re-send blindly: the PUT may have landed even though its answer did not.
-    const st = await sessionStatus(ctx, uploadUrl, signal, o.onRetry);
-    if (st.gone) return await afterGone(ctx, o, uploadUrl, sentFinal, name, size, startedAt, problem);
+    const st = await backOffAndAsk(run, loop, answer.problem);
+    if (st.gone) return await afterGone(run, loop, answer.problem);
     if (st.done) {
-      progress(size);
-      return await completedId(ctx, o, st.location, undefined, name, size, startedAt);
+      progress(run, run.size);
+      return await completedId(run, st.location, undefined);
     }
-    if (st.next! > offset) failures = 0;
-    offset = st.next!;
-    progress(offset);
+    if (st.next! > loop.offset) loop.failures = 0;
+    loop.offset = st.next!;
+    progress(run, loop.offset);
   }
+}
+
+const progress = (run: Run, n: number) => run.o.onProgress?.({ name: run.name, bytesUploaded: n, totalBytes: run.size, resumedFrom: run.resumedFrom });
+
+/** PUTs the range at the loop's offset and says what came of it; throws only for answers no retry can mend. */
+async function putNextRange(run: Run, loop: RangeLoop): Promise<RangeAnswer> {
+  await run.src.check();
+  const { offset } = loop;
+  const end = Math.min(offset + loop.chunkSize, run.size);
+  const bytes = await run.src.read(offset, end);
+  const headers: Record<string, string> = {
+    "content-type": "application/octet-stream",
+    // A 0-byte session is completed by the empty range (Taskdrop; Graph cannot do empty sessions).
+    "content-range": run.size === 0 ? "bytes */0" : `bytes ${offset}-${end - 1}/${run.size}`,
+  };
+  if (loop.digest) {
+    const d = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+    headers["content-digest"] = `sha-256=:${toBase64(d)}:`;
+  }
+  if (end === run.size) loop.sentFinal = true;
+  try {
+    const res = await run.ctx.transport.once({ method: "PUT", url: loop.uploadUrl, headers, body: bytes as Uint8Array<ArrayBuffer>, signal: run.o.signal, auth: loop.auth });
+    return await readRangeAnswer(run, loop, res);
+  } catch (e) {
+    if (!(e instanceof NetworkError)) throw e;
+    return { kind: "failed", problem: e };
+  }
+}
+
+async function readRangeAnswer(run: Run, loop: RangeLoop, res: Response): Promise<RangeAnswer> {
+  if (res.status === 200 || res.status === 201) {
+    const body = res.status === 201 ? undefined : ((await res.json().catch(() => undefined)) as Record<string, unknown> | undefined);
+    if (res.status === 201) await discard(res);
+    const ranges = readRanges(body);
+    // Graph's completion: 201 with Location (or, for some SDKs' sake, 200 with the attachment's id).
+    if (res.status === 201 || (typeof body?.id === "string" && !ranges?.length)) {
+      return { kind: "completed", location: res.headers.get("location"), ...(typeof body?.id === "string" ? { bodyId: body.id } : {}) };
+    }
+    const next = ranges ? firstOffset(ranges) : undefined;
+    if (next !== undefined && next > loop.offset && next <= run.size) return { kind: "advanced", next };
+    // An answer we cannot place (or one that did not move on): ask the session instead of guessing.
+    return { kind: "failed", problem: new TaskdropError("badSession", `PUT answered 200 with nextExpectedRanges ${JSON.stringify(ranges)} after the range at ${loop.offset}.`) };
+  }
+  const problem = await errorFrom(res, "PUT", loop.uploadUrl);
+  if (res.status === 413 && loop.chunkSize > MIN_CHUNK_BYTES) {
+    // This server takes smaller ranges than we sent: halve and go on.
+    loop.chunkSize = Math.max(MIN_CHUNK_BYTES, Math.floor(loop.chunkSize / 2));
+    return { kind: "failed", problem };
+  }
+  if (res.status === 404) return { kind: "gone", problem };
+  if (!RECOVERABLE.has(res.status) && res.status < 500) throw problem;
+  return { kind: "failed", problem };
+}
+
+/** Counts the failure (giving up past the retry budget), waits the backoff, then asks the session where it stands. */
+async function backOffAndAsk(run: Run, loop: RangeLoop, problem: Error): Promise<SessionState> {
+  const { transport } = run.ctx;
+  loop.failures += 1;
+  if (loop.failures > transport.retry.retries) throw problem;
+  const retryAfter = problem instanceof GraphRequestError ? problem.retryAfterMs : undefined;
+  if (retryAfter !== undefined && retryAfter > transport.retry.maxRetryAfterMs) throw problem;
+  const delayMs = backoffDelay(loop.failures - 1, transport.retry, retryAfter);
+  const status = problem instanceof GraphRequestError ? problem.status : undefined;
+  transport.notifyRetry({ method: "PUT", url: loop.uploadUrl, attempt: loop.failures, delayMs, status, error: problem }, run.o.onRetry);
+  await sleep(delayMs, run.o.signal);
+  return sessionStatus(run.ctx, loop.uploadUrl, run.o.signal, run.o.onRetry);
 }
 
 async function paceUpload(rate: number | undefined, pace: { since: number; bytes: number }, signal?: AbortSignal): Promise<void> {
@@ -419,25 +484,17 @@ async function paceUpload(rate: number | undefined, pace: { since: number; bytes
 }
 
 /** The attachment id from the completion, or (when the server gave none) found among the task's attachments. */
-async function completedId(
-  ctx: UploadContext,
-  o: UploadOptions,
-  location: string | null | undefined,
-  bodyId: string | undefined,
-  name: string,
-  size: number,
-  since: number,
-): Promise<{ attachmentId: string; location?: string }> {
-  const id = attachmentIdFromLocation(location) ?? bodyId ?? (await findAttachment(ctx, o, name, size, since));
-  if (!id) throw new TaskdropError("noAttachmentId", `The upload of ${name} completed, but the server named no attachment and none matches it.`);
+async function completedId(run: Run, location: string | null | undefined, bodyId: string | undefined): Promise<{ attachmentId: string; location?: string }> {
+  const id = attachmentIdFromLocation(location) ?? bodyId ?? (await findAttachment(run));
+  if (!id) throw new TaskdropError("noAttachmentId", `The upload of ${run.name} completed, but the server named no attachment and none matches it.`);
   return { attachmentId: id, ...(location ? { location } : {}) };
 }
 
 /** After a lost final answer on a server that forgets completed sessions: the newest attachment with this name and size. */
-async function findAttachment(ctx: UploadContext, o: UploadOptions, name: string, size: number, since: number): Promise<string | undefined> {
-  const all = await ctx.listAttachments(o.listId, o.taskId, o.signal);
+async function findAttachment(run: Run): Promise<string | undefined> {
+  const all = await run.ctx.listAttachments(run.o.listId, run.o.taskId, run.o.signal);
   const hits = all
-    .filter((a) => a.name === name && a.size === size && (!a.lastModifiedDateTime || Date.parse(a.lastModifiedDateTime) >= since))
+    .filter((a) => a.name === run.name && a.size === run.size && (!a.lastModifiedDateTime || Date.parse(a.lastModifiedDateTime) >= run.startedAt))
     .sort((a, b) => Date.parse(b.lastModifiedDateTime ?? "") - Date.parse(a.lastModifiedDateTime ?? ""));
   return hits[0]?.id;
 }
@@ -446,23 +503,14 @@ async function findAttachment(ctx: UploadContext, o: UploadOptions, name: string
  * The session answered 404. If the final range was sent, the upload may have completed on a server
  * that forgets finished sessions: look for the attachment. Otherwise the session expired or was cancelled.
  */
-async function afterGone(
-  ctx: UploadContext,
-  o: UploadOptions,
-  uploadUrl: string,
-  sentFinal: boolean,
-  name: string,
-  size: number,
-  since: number,
-  problem: unknown,
-): Promise<{ attachmentId: string }> {
-  if (sentFinal) {
-    const id = await findAttachment(ctx, o, name, size, since).catch(() => undefined);
+async function afterGone(run: Run, loop: RangeLoop, problem: unknown): Promise<{ attachmentId: string }> {
+  if (loop.sentFinal) {
+    const id = await findAttachment(run).catch(() => undefined);
     if (id) return { attachmentId: id };
   }
   throw new TaskdropError(
     "sessionGone",
-    `The upload session for ${name} is gone (expired, cancelled or unknown): ${redactUrl(uploadUrl)}. Start the upload again.`,
+    `The upload session for ${run.name} is gone (expired, cancelled or unknown): ${redactUrl(loop.uploadUrl)}. Start the upload again.`,
     { cause: problem },
   );
 }
