@@ -251,7 +251,7 @@ export class TaskdropClient {
     }
     const url = `${this.attachmentUrl(o.listId, o.taskId, o.attachmentId)}/$value`;
     const sizeLookup = async () => (await this.attachments.get(o.listId, o.taskId, o.attachmentId, { select: ["size"], signal: o.signal })).size;
-    return download(this.transport, url, sink, o, newHasher, sizeLookup);
+    return download(this.transport, url, sink, { signal: o.signal, onProgress: o.onProgress, onRetry: o.onRetry, newHasher, sizeLookup });
   }
 
   /** @internal What uploads need from the client. */

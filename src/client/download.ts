@@ -91,93 +91,131 @@ const contentRangeStart = (v: string | null) => {
   return m ? { start: Number(m[1]), total: m[3] === "*" ? undefined : Number(m[3]) } : undefined;
 };
 
-export async function download(
-  transport: Transport,
-  url: string,
-  sink: Sink,
-  o: Pick<DownloadOptions, "signal" | "onProgress" | "onRetry">,
-  newHasher?: () => Hasher,
+/** What a download needs besides the URL and the sink: the caller's callbacks and how to check the bytes. */
+export interface DownloadRun extends Pick<DownloadOptions, "signal" | "onProgress" | "onRetry"> {
+  newHasher?: () => Hasher;
   /** Where the size comes from when the server sends no Content-Length (the attachment's metadata). */
-  sizeLookup?: () => Promise<number | undefined>,
-): Promise<DownloadResult> {
-  const { signal } = o;
-  let received = 0;
-  let total: number | undefined;
-  let etag: string | undefined;
-  let contentType: string | undefined;
-  let hasher = newHasher?.();
-  let failures = 0;
+  sizeLookup?: () => Promise<number | undefined>;
+}
+
+/** What has arrived so far, and what the first answer declared about the whole. */
+interface Received {
+  bytes: number;
+  total?: number;
+  etag?: string;
+  contentType?: string;
+  hasher?: Hasher;
+  /** Break-offs since the download started (bounded by the transport's retry budget). */
+  failures: number;
+}
+
+export async function download(transport: Transport, url: string, sink: Sink, run: DownloadRun): Promise<DownloadResult> {
+  const got: Received = { bytes: 0, failures: 0, ...(run.newHasher ? { hasher: run.newHasher() } : {}) };
   try {
     for (;;) {
-      const headers: Record<string, string> = {};
-      if (received > 0) {
-        headers.range = `bytes=${received}-`;
-        if (etag) headers["if-range"] = etag;
-      }
-      const res = await transport.send({ method: "GET", url, headers, signal, idempotent: true, onRetry: o.onRetry });
-      if (!res.ok) throw await errorFrom(res, "GET", url);
-      if (received === 0 || res.status === 200) {
-        if (received > 0) {
-          // The server sent everything again: start the sink over, or give up if it cannot.
-          if (!sink.reset) throw new TaskdropError("cannotResume", "The download was interrupted and the server does not continue ranges; retry it.");
-          await sink.reset();
-          received = 0;
-          hasher = newHasher?.();
-        }
-        const len = res.headers.get("content-length");
-        total = len !== null && /^\d+$/.test(len) ? Number(len) : undefined;
-        etag = res.headers.get("etag") ?? undefined;
-        contentType = res.headers.get("content-type") ?? undefined;
-      } else {
-        const cr = contentRangeStart(res.headers.get("content-range"));
-        if (res.status !== 206 || !cr || cr.start !== received) throw new VerificationError(`The server answered a resumed download with the wrong range (${res.headers.get("content-range")}).`);
-        total ??= cr.total;
-      }
-      o.onProgress?.({ bytesReceived: received, totalBytes: total });
-      const reader = res.body?.getReader();
-      try {
-        for (;;) {
-          if (!reader) break;
-          const r = await reader.read();
-          if (r.done) break;
-          await sink.write(r.value);
-          hasher?.update(r.value);
-          received += r.value.length;
-          if (total !== undefined && received > total) throw new VerificationError(`The server sent more than the ${total} bytes it declared.`);
-          o.onProgress?.({ bytesReceived: received, totalBytes: total });
-        }
-      } catch (e) {
-        if (signal?.aborted) throw signal.reason;
-        if (e instanceof TaskdropError || isAbortError(e)) throw e;
+      const res = await requestRest(transport, url, got, run);
+      await takeAnswer(res, got, sink, run);
+      run.onProgress?.({ bytesReceived: got.bytes, totalBytes: got.total });
+      const broke = await pump(res, got, sink, run);
+      if (broke !== undefined) {
         // The body broke off: continue from where it stopped (a short body is not a success).
-        failures += 1;
-        if (failures > transport.retry.retries) throw new NetworkError("GET", url, e);
-        const delayMs = backoffDelay(failures - 1, transport.retry);
-        transport.notifyRetry({ method: "GET", url, attempt: failures, delayMs, error: e }, o.onRetry);
-        await sleep(delayMs, signal);
+        await backOff(transport, url, got, run, broke, () => new NetworkError("GET", url, broke));
         continue;
       }
-      if (total !== undefined && received !== total) {
+      if (got.total !== undefined && got.bytes !== got.total) {
         // The connection closed cleanly but early: treat like a break-off.
-        failures += 1;
-        if (failures > transport.retry.retries) throw new VerificationError(`Received ${received} bytes, but the server declared ${total}.`);
-        await sleep(backoffDelay(failures - 1, transport.retry), signal);
+        await backOff(transport, url, got, run, undefined, () => new VerificationError(`Received ${got.bytes} bytes, but the server declared ${got.total}.`));
         continue;
       }
       break;
     }
-    if (total === undefined && sizeLookup) {
-      const size = await sizeLookup();
-      if (size !== undefined && size !== received) throw new VerificationError(`Received ${received} bytes, but the attachment's size is ${size}.`);
-    }
-    const sha256 = hasher?.hex();
-    // Taskdrop's ETag on $value is the quoted SHA-256 of the bytes; other ETags are opaque.
-    const declared = etag && /^"([0-9a-f]{64})"$/i.exec(etag)?.[1]?.toLowerCase();
-    if (sha256 && declared && sha256 !== declared) throw new VerificationError(`The downloaded bytes' SHA-256 ${sha256} differs from the server's ${declared}.`);
+    const result = await verified(got, run, sink);
     await sink.commit();
-    return { bytes: received, ...(contentType ? { contentType } : {}), ...(sha256 ? { sha256 } : {}), hashVerified: Boolean(sha256 && declared), ...(sink.path ? { path: sink.path } : {}) };
+    return result;
   } catch (e) {
     await sink.abort();
     throw e;
   }
+}
+
+/** GET of what is still missing: everything at first, then `bytes=N-` tied to the first answer's ETag. */
+async function requestRest(transport: Transport, url: string, got: Received, run: DownloadRun): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (got.bytes > 0) {
+    headers.range = `bytes=${got.bytes}-`;
+    if (got.etag) headers["if-range"] = got.etag;
+  }
+  const res = await transport.send({ method: "GET", url, headers, signal: run.signal, idempotent: true, onRetry: run.onRetry });
+  if (!res.ok) throw await errorFrom(res, "GET", url);
+  return res;
+}
+
+/** Reads a whole answer's declarations, or checks that a partial one continues exactly where we stopped. */
+async function takeAnswer(res: Response, got: Received, sink: Sink, run: DownloadRun): Promise<void> {
+  if (got.bytes === 0 || res.status === 200) {
+    if (got.bytes > 0) {
+      // The server sent everything again: start the sink over, or give up if it cannot.
+      if (!sink.reset) throw new TaskdropError("cannotResume", "The download was interrupted and the server does not continue ranges; retry it.");
+      await sink.reset();
+      got.bytes = 0;
+      got.hasher = run.newHasher?.();
+    }
+    const len = res.headers.get("content-length");
+    got.total = len !== null && /^\d+$/.test(len) ? Number(len) : undefined;
+    got.etag = res.headers.get("etag") ?? undefined;
+    got.contentType = res.headers.get("content-type") ?? undefined;
+    return;
+  }
+  const cr = contentRangeStart(res.headers.get("content-range"));
+  if (res.status !== 206 || !cr || cr.start !== got.bytes) throw new VerificationError(`The server answered a resumed download with the wrong range (${res.headers.get("content-range")}).`);
+  got.total ??= cr.total;
+}
+
+/** Streams the body into the sink; returns the error if the body broke off (undefined when it ended). */
+async function pump(res: Response, got: Received, sink: Sink, run: DownloadRun): Promise<unknown> {
+  const reader = res.body?.getReader();
+  if (!reader) return undefined;
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) return undefined;
+      await sink.write(r.value);
+      got.hasher?.update(r.value);
+      got.bytes += r.value.length;
+      if (got.total !== undefined && got.bytes > got.total) throw new VerificationError(`The server sent more than the ${got.total} bytes it declared.`);
+      run.onProgress?.({ bytesReceived: got.bytes, totalBytes: got.total });
+    }
+  } catch (e) {
+    if (run.signal?.aborted) throw run.signal.reason;
+    if (e instanceof TaskdropError || isAbortError(e)) throw e;
+    return e;
+  }
+}
+
+/** Counts a break-off, giving up with `giveUp()` past the retry budget, and waits the backoff. */
+async function backOff(transport: Transport, url: string, got: Received, run: DownloadRun, error: unknown, giveUp: () => Error): Promise<void> {
+  got.failures += 1;
+  if (got.failures > transport.retry.retries) throw giveUp();
+  const delayMs = backoffDelay(got.failures - 1, transport.retry);
+  if (error !== undefined) transport.notifyRetry({ method: "GET", url, attempt: got.failures, delayMs, error }, run.onRetry);
+  await sleep(delayMs, run.signal);
+}
+
+/** The length against the declared (or looked-up) size, and the SHA-256 against Taskdrop's ETag. */
+async function verified(got: Received, run: DownloadRun, sink: Sink): Promise<DownloadResult> {
+  if (got.total === undefined && run.sizeLookup) {
+    const size = await run.sizeLookup();
+    if (size !== undefined && size !== got.bytes) throw new VerificationError(`Received ${got.bytes} bytes, but the attachment's size is ${size}.`);
+  }
+  const sha256 = got.hasher?.hex();
+  // Taskdrop's ETag on $value is the quoted SHA-256 of the bytes; other ETags are opaque.
+  const declared = got.etag && /^"([0-9a-f]{64})"$/i.exec(got.etag)?.[1]?.toLowerCase();
+  if (sha256 && declared && sha256 !== declared) throw new VerificationError(`The downloaded bytes' SHA-256 ${sha256} differs from the server's ${declared}.`);
+  return {
+    bytes: got.bytes,
+    ...(got.contentType ? { contentType: got.contentType } : {}),
+    ...(sha256 ? { sha256 } : {}),
+    hashVerified: Boolean(sha256 && declared),
+    ...(sink.path ? { path: sink.path } : {}),
+  };
 }
