@@ -14,10 +14,9 @@ import { errorBody, sendError, toGraphError } from "./graph-errors.js";
 import { normalisePath } from "./key-syntax.js";
 import type { UrlSettings } from "./public-url.js";
 import { adminRoutes } from "./routes/admin.js";
-import { attachmentRoutes } from "./routes/attachments.js";
-import { listRoutes } from "./routes/lists.js";
-import { sessionRoutes } from "./routes/upload-sessions.js";
-import { taskRoutes } from "./routes/tasks.js";
+import { checkGraphRoutes, registerGroup } from "./route-group.js";
+import { todoGroup } from "./routes/todo/index.js";
+import { uploadUrlGroup } from "./routes/upload-url/index.js";
 import { unknownRouteError } from "./unknown-route.js";
 
 /** Large enough for the small-file POST: 3 MiB of bytes is about 4.2 MB of base64 JSON. */
@@ -169,15 +168,15 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, unknownRouteError(req.url)));
 
+  // Every Graph route belongs to a route group (src/http/README.md): checked when the app is ready.
+  checkGraphRoutes(app);
   for (const version of ["v1.0", "beta"] as const) {
     const env: RouteEnv = { deps: o.deps, verifier: o.verifier, urls: o.urls, version };
     for (const principal of ["/me", "/users/:userId"]) {
       await app.register(
         async (scoped) => {
-          listRoutes(scoped, env);
-          taskRoutes(scoped, env);
-          attachmentRoutes(scoped, env);
-          sessionRoutes(scoped, env);
+          await registerGroup(scoped, env, todoGroup(env));
+          await registerGroup(scoped, env, uploadUrlGroup(env));
         },
         { prefix: `/${version}${principal}/todo` },
       );

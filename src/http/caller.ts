@@ -1,6 +1,6 @@
 // Who is asking, and whose To Do they are asking about: `/me` (the token's user) or
 // `/users/{id|upn}` (the caller themselves when delegated; anyone known when app-only).
-import type { FastifyRequest, onRequestAsyncHookHandler } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { Access, Principal } from "../auth/principal.js";
 import { requireAccess } from "../auth/principal.js";
 import type { TokenVerifier } from "../auth/verifier.js";
@@ -13,7 +13,7 @@ import type { UrlScope } from "./views.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set by the `authorised()` hook before the body is read. */
+    /** Set by the todo group's hook (routes/todo/index.ts) before the body is read. */
     taskdropCaller?: Caller;
   }
 }
@@ -83,22 +83,9 @@ export async function resolveCaller(req: FastifyRequest, env: RouteEnv, access: 
   return { principal, owner, scope: { base: baseOf(req, env), version: env.version, ownerOid: owner.oid } };
 }
 
-/**
- * Route options that resolve the caller in `onRequest`, before Fastify reads and parses the body:
- * an anonymous or under-privileged request is refused (401/403) without its body being buffered,
- * and a malformed body from such a caller never gets a 400 that outranks the auth answer.
- */
-export function authorised(env: RouteEnv, access: Access): { onRequest: onRequestAsyncHookHandler } {
-  return {
-    onRequest: async (req) => {
-      req.taskdropCaller = await resolveCaller(req, env, access);
-    },
-  };
-}
-
-/** The caller resolved by `authorised()` for this request. */
+/** The caller resolved by the todo group's hook for this request. */
 export function callerOf(req: FastifyRequest): Caller {
   const c = req.taskdropCaller;
-  if (!c) throw new Error("route registered without authorised()");
+  if (!c) throw new Error("route registered outside the todo route group");
   return c;
 }

@@ -1,13 +1,7 @@
 // Graph answers an unknown path with 400 "Resource not found for the segment '…'", naming the
 // first segment that does not fit; a known path with the wrong method gets 405.
 import { GraphError, errors } from "../domain/errors.js";
-import { requireId, type IdKind } from "../domain/ids.js";
-
-/**
- * Functions Graph has where an id would go (`lists/delta`, `tasks/delta`) that Taskdrop does not
- * serve yet: they are unknown segments, not malformed ids.
- */
-const FUNCTIONS = new Set(["delta"]);
+import { GRAPH_FUNCTIONS as FUNCTIONS } from "./path-ids.js";
 
 /** Each state maps a segment to the next state, or null when the segment does not belong there. */
 const grammar: Record<string, (seg: string) => string | null> = {
@@ -48,10 +42,4 @@ export function unknownRouteError(path: string): GraphError {
   }
   if (NO_RESOURCE.has(state)) return errors.unknownSegment(segs[segs.length - 1]!.slice(0, 128));
   return errors.methodNotAllowed();
-}
-
-/** A list or task id from the path: a Graph function name there is an unknown segment, else the id must be well-formed. */
-export function pathId(kind: IdKind, raw: string): string {
-  if (FUNCTIONS.has(raw)) throw errors.unknownSegment(raw);
-  return requireId(kind, raw);
 }

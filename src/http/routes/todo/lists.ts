@@ -1,9 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import * as lists from "../../services/lists.js";
-import { authorised, callerOf, type RouteEnv } from "../caller.js";
-import { jsonBody, sendCollection, sendEntity } from "../reply.js";
-import { pathId } from "../unknown-route.js";
-import { contextUrl, LIST_SHAPE, listsContext, listView, ownerPath, type UrlScope } from "../views.js";
+import * as lists from "../../../services/lists.js";
+import { callerOf, type RouteEnv } from "../../caller.js";
+import { jsonBody, sendCollection, sendEntity } from "../../reply.js";
+import { contextUrl, LIST_SHAPE, listsContext, listView, ownerPath, type UrlScope } from "../../views.js";
 
 type ListParams = { listId: string };
 
@@ -15,37 +14,35 @@ export function resourceLocation(scope: UrlScope, listId: string, taskId?: strin
 
 export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
   const d = env.deps;
-  const read = authorised(env, "read");
-  const write = authorised(env, "write");
 
-  app.get("/lists", read, async (req, reply) => {
+  app.get("/lists", async (req, reply) => {
     const c = callerOf(req);
     return sendCollection(req, reply, c.scope.base, listsContext(c.scope), await d.store.lists.all(c.owner.oid), LIST_SHAPE, listView);
   });
 
-  app.post("/lists", write, async (req, reply) => {
+  app.post("/lists", async (req, reply) => {
     const c = callerOf(req);
     const l = await lists.createList(d, c.owner.oid, jsonBody(req));
     reply.header("location", resourceLocation(c.scope, l.id));
     return sendEntity(req, reply, 201, `${listsContext(c.scope)}/$entity`, listView(l), LIST_SHAPE);
   });
 
-  app.get<{ Params: ListParams }>("/lists/:listId", read, async (req, reply) => {
+  app.get<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
     const c = callerOf(req);
-    const l = await lists.getList(d, c.owner.oid, pathId("list", req.params.listId));
+    const l = await lists.getList(d, c.owner.oid, req.params.listId);
     return sendEntity(req, reply, 200, contextUrl(c.scope, "lists/$entity"), listView(l), LIST_SHAPE);
   });
 
-  app.patch<{ Params: ListParams }>("/lists/:listId", write, async (req, reply) => {
+  app.patch<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
     const c = callerOf(req);
-    const id = pathId("list", req.params.listId);
+    const id = req.params.listId;
     const l = await lists.updateList(d, c.owner.oid, id, jsonBody(req), req.headers["if-match"]);
     return sendEntity(req, reply, 200, contextUrl(c.scope, "lists/$entity"), listView(l), LIST_SHAPE);
   });
 
-  app.delete<{ Params: ListParams }>("/lists/:listId", write, async (req, reply) => {
+  app.delete<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
     const c = callerOf(req);
-    await lists.deleteList(d, c.owner.oid, pathId("list", req.params.listId), req.headers["if-match"]);
+    await lists.deleteList(d, c.owner.oid, req.params.listId, req.headers["if-match"]);
     return reply.code(204).send();
   });
 }

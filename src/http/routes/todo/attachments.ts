@@ -1,22 +1,17 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { Readable } from "node:stream";
-import { errors } from "../../domain/errors.js";
-import { requireId } from "../../domain/ids.js";
-import type { Attachment } from "../../domain/models.js";
-import * as attachments from "../../services/attachments.js";
-import { createSession } from "../../services/uploads.js";
-import { resolveCaller, type RouteEnv } from "../caller.js";
-import { ODATA_JSON, jsonBody, sendCollection, sendEntity, sendJson } from "../reply.js";
-import { ATTACHMENT_SHAPE, attachmentLocation, attachmentView, attachmentsContext, uploadUrl } from "../views.js";
-import { graphTimestamp } from "../../domain/time.js";
-import { SMALL_FILE_LIMIT, describeBytes } from "../../domain/limits.js";
+import { errors } from "../../../domain/errors.js";
+import type { Attachment } from "../../../domain/models.js";
+import * as attachments from "../../../services/attachments.js";
+import { createSession } from "../../../services/uploads.js";
+import { callerOf, type RouteEnv } from "../../caller.js";
+import { ODATA_JSON, jsonBody, sendCollection, sendEntity, sendJson } from "../../reply.js";
+import { ATTACHMENT_SHAPE, attachmentLocation, attachmentView, attachmentsContext, uploadUrl } from "../../views.js";
+import { graphTimestamp } from "../../../domain/time.js";
+import { SMALL_FILE_LIMIT, describeBytes } from "../../../domain/limits.js";
 
 type TaskParams = { listId: string; taskId: string };
 type AttParams = TaskParams & { attachmentId: string };
-
-function ids(p: TaskParams): { listId: string; taskId: string } {
-  return { listId: requireId("list", p.listId), taskId: requireId("task", p.taskId) };
-}
 
 /** The single-attachment JSON with `contentBytes`, streamed: base64 is produced chunk by chunk. */
 function attachmentJsonStream(head: Record<string, unknown>, bytes: Readable): Readable {
@@ -78,8 +73,8 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
   const base = "/lists/:listId/tasks/:taskId/attachments";
 
   app.get<{ Params: TaskParams }>(base, async (req, reply) => {
-    const c = await resolveCaller(req, env, "read");
-    const { listId, taskId } = ids(req.params);
+    const c = callerOf(req);
+    const { listId, taskId } = req.params;
     const all = await attachments.listAttachments(d, c.owner.oid, listId, taskId);
     return sendCollection(req, reply, c.scope.base, attachmentsContext(c.scope, listId, taskId), all, ATTACHMENT_SHAPE, attachmentView);
   });
@@ -99,17 +94,16 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
       throw e;
     },
   }, async (req, reply) => {
-    const c = await resolveCaller(req, env, "write");
-    const { listId, taskId } = ids(req.params);
+    const c = callerOf(req);
+    const { listId, taskId } = req.params;
     const a = await attachments.createSmallAttachment(d, c.owner.oid, listId, taskId, jsonBody(req));
     reply.header("location", attachmentLocation(c.scope, listId, taskId, a.id));
     return sendEntity(req, reply, 201, `${attachmentsContext(c.scope, listId, taskId)}/$entity`, attachmentView(a), ATTACHMENT_SHAPE);
   });
 
-  app.post<{ Params: TaskParams }>(`${base}/createUploadSession`, async (req, reply) => {
-    const c = await resolveCaller(req, env, "write");
-    if (c.principal.kind !== "user") throw errors.accessDenied("createUploadSession supports delegated tokens only.");
-    const { listId, taskId } = ids(req.params);
+  app.post<{ Params: TaskParams }>(`${base}/createUploadSession`, { config: { delegatedOnly: "createUploadSession" } }, async (req, reply) => {
+    const c = callerOf(req);
+    const { listId, taskId } = req.params;
     const s = await createSession(d, c.owner.oid, listId, taskId, jsonBody(req));
     return sendJson(reply, 200, {
       "@odata.context": `${c.scope.base}/${c.scope.version}/$metadata#microsoft.graph.uploadSession`,
@@ -120,9 +114,9 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
   });
 
   app.get<{ Params: AttParams }>(`${base}/:attachmentId`, async (req, reply) => {
-    const c = await resolveCaller(req, env, "read");
-    const { listId, taskId } = ids(req.params);
-    const a = await attachments.getAttachment(d, c.owner.oid, listId, taskId, requireId("attachment", req.params.attachmentId));
+    const c = callerOf(req);
+    const { listId, taskId } = req.params;
+    const a = await attachments.getAttachment(d, c.owner.oid, listId, taskId, req.params.attachmentId);
     const head = { "@odata.context": `${attachmentsContext(c.scope, listId, taskId)}/$entity`, ...attachmentView(a) };
     if (req.query && (req.query as Record<string, unknown>).$select !== undefined) {
       return sendEntity(req, reply, 200, head["@odata.context"], attachmentView(a), ATTACHMENT_SHAPE);
@@ -132,16 +126,16 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
   });
 
   app.get<{ Params: AttParams }>(`${base}/:attachmentId/$value`, async (req, reply) => {
-    const c = await resolveCaller(req, env, "read");
-    const { listId, taskId } = ids(req.params);
-    const a = await attachments.getAttachment(d, c.owner.oid, listId, taskId, requireId("attachment", req.params.attachmentId));
+    const c = callerOf(req);
+    const { listId, taskId } = req.params;
+    const a = await attachments.getAttachment(d, c.owner.oid, listId, taskId, req.params.attachmentId);
     return sendValue(reply, env, a, req.headers.range);
   });
 
   app.delete<{ Params: AttParams }>(`${base}/:attachmentId`, async (req, reply) => {
-    const c = await resolveCaller(req, env, "write");
-    const { listId, taskId } = ids(req.params);
-    await attachments.deleteAttachment(d, c.owner.oid, listId, taskId, requireId("attachment", req.params.attachmentId));
+    const c = callerOf(req);
+    const { listId, taskId } = req.params;
+    await attachments.deleteAttachment(d, c.owner.oid, listId, taskId, req.params.attachmentId);
     return reply.code(204).send();
   });
 }

@@ -1,0 +1,26 @@
+// The todo group: every route under /{version}/{me | users/{id}}/todo that is authorised by the
+// caller's bearer token (all but the uploadUrl). Its one hook resolves the caller, checks the token
+// allows the route's access and checks the path's ids, before any body is read. A new route in this
+// folder is added to `routes` below and gets all of that without asking.
+import { errors } from "../../../domain/errors.js";
+import { resolveCaller, type RouteEnv } from "../../caller.js";
+import { checkPathIds } from "../../path-ids.js";
+import { accessFor, type RouteGroup } from "../../route-group.js";
+import { attachmentRoutes } from "./attachments.js";
+import { listRoutes } from "./lists.js";
+import { sessionListRoutes } from "./attachment-sessions.js";
+import { taskRoutes } from "./tasks.js";
+
+export function todoGroup(env: RouteEnv): RouteGroup {
+  return {
+    name: "todo",
+    routes: [listRoutes, taskRoutes, attachmentRoutes, sessionListRoutes],
+    async authorise(req) {
+      const caller = await resolveCaller(req, env, accessFor(req));
+      const delegatedOnly = req.routeOptions.config.delegatedOnly;
+      if (delegatedOnly && caller.principal.kind !== "user") throw errors.accessDenied(`${delegatedOnly} supports delegated tokens only.`);
+      checkPathIds(req.params);
+      req.taskdropCaller = caller;
+    },
+  };
+}

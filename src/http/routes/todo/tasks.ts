@@ -1,0 +1,49 @@
+import type { FastifyInstance } from "fastify";
+import * as tasks from "../../../services/tasks.js";
+import { callerOf, type RouteEnv } from "../../caller.js";
+import { jsonBody, sendCollection, sendEntity } from "../../reply.js";
+import { resourceLocation } from "./lists.js";
+import { TASK_SHAPE, taskView, tasksContext } from "../../views.js";
+
+type ListParams = { listId: string };
+type TaskParams = { listId: string; taskId: string };
+
+export function taskRoutes(app: FastifyInstance, env: RouteEnv): void {
+  const d = env.deps;
+
+  app.get<{ Params: ListParams }>("/lists/:listId/tasks", async (req, reply) => {
+    const c = callerOf(req);
+    const listId = req.params.listId;
+    const all = await tasks.listTasks(d, c.owner.oid, listId);
+    return sendCollection(req, reply, c.scope.base, tasksContext(c.scope, listId), all, TASK_SHAPE, taskView);
+  });
+
+  app.post<{ Params: ListParams }>("/lists/:listId/tasks", async (req, reply) => {
+    const c = callerOf(req);
+    const listId = req.params.listId;
+    const t = await tasks.createTask(d, c.owner.oid, listId, jsonBody(req));
+    reply.header("location", resourceLocation(c.scope, listId, t.id));
+    return sendEntity(req, reply, 201, `${tasksContext(c.scope, listId)}/$entity`, taskView(t), TASK_SHAPE);
+  });
+
+  app.get<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", async (req, reply) => {
+    const c = callerOf(req);
+    const listId = req.params.listId;
+    const t = await tasks.getTask(d, c.owner.oid, listId, req.params.taskId);
+    return sendEntity(req, reply, 200, `${tasksContext(c.scope, listId)}/$entity`, taskView(t), TASK_SHAPE);
+  });
+
+  app.patch<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", async (req, reply) => {
+    const c = callerOf(req);
+    const listId = req.params.listId;
+    const t = await tasks.updateTask(d, c.owner.oid, listId, req.params.taskId, jsonBody(req), req.headers["if-match"]);
+    return sendEntity(req, reply, 200, `${tasksContext(c.scope, listId)}/$entity`, taskView(t), TASK_SHAPE);
+  });
+
+  app.delete<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId", async (req, reply) => {
+    const c = callerOf(req);
+    const listId = req.params.listId;
+    await tasks.deleteTask(d, c.owner.oid, listId, req.params.taskId, req.headers["if-match"]);
+    return reply.code(204).send();
+  });
+}
