@@ -7,7 +7,7 @@ import type { TokenVerifier } from "../auth/verifier.js";
 import { errors } from "../domain/errors.js";
 import type { User } from "../domain/models.js";
 import type { Deps } from "../services/deps.js";
-import { ensureDefaultList } from "../services/lists.js";
+import { ensureOwner, findUser } from "../services/users.js";
 import { publicBase, type UrlSettings } from "./public-url.js";
 import type { UrlScope } from "./views.js";
 
@@ -37,23 +37,6 @@ export function baseOf(req: FastifyRequest, env: RouteEnv): string {
 
 const MAX_USER_KEY = 320;
 
-// Users are never deleted and a default list can be neither renamed away nor deleted, so once a
-// process has ensured both for a token's user it need not ask the store again on every request.
-const ensuredOwners = new WeakMap<object, Map<string, User>>();
-
-async function ensureOwner(d: Deps, oid: string, upn: string): Promise<User> {
-  let known = ensuredOwners.get(d.store);
-  if (!known) ensuredOwners.set(d.store, (known = new Map()));
-  const key = `${oid}\n${upn}`;
-  const cached = known.get(key);
-  if (cached) return cached;
-  const user = await d.store.users.ensure(oid, upn);
-  await ensureDefaultList(d, oid);
-  if (known.size > 10_000) known.clear();
-  known.set(key, user);
-  return user;
-}
-
 export async function authenticate(req: FastifyRequest, env: RouteEnv): Promise<Principal> {
   return env.verifier.verify(req.headers.authorization);
 }
@@ -75,7 +58,7 @@ export async function resolveCaller(req: FastifyRequest, env: RouteEnv, access: 
       if (!self) throw errors.accessDenied("A delegated token may only reach its own user's To Do.");
       owner = await ensureOwner(env.deps, principal.oid, principal.upn);
     } else {
-      const found = await env.deps.store.users.find(userKey);
+      const found = await findUser(env.deps, userKey);
       if (!found) throw errors.notFound(`The user '${userKey}' does not exist.`);
       owner = await ensureOwner(env.deps, found.oid, found.upn);
     }

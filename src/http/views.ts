@@ -2,7 +2,7 @@
 import type { EntityShape } from "../domain/odata.js";
 import type { Attachment, Task, TaskList, UploadSession } from "../domain/models.js";
 import { graphTimestamp } from "../domain/time.js";
-import { nextExpectedRangesForStatus } from "../domain/upload-session.js";
+import { nextExpectedRangesForPut, nextExpectedRangesForStatus } from "../domain/upload-session.js";
 
 /** Where a resource lives: the parts every `@odata.context` and Location is built from. */
 export interface UrlScope {
@@ -105,6 +105,31 @@ export function sessionView(s: UploadSession): Record<string, unknown> {
   };
 }
 
+/** GET on the uploadUrl: the attachmentSession resource with its context. */
+export function sessionStatusView(scope: UrlScope, s: UploadSession): Record<string, unknown> {
+  return { "@odata.context": `${scope.base}/${scope.version}/$metadata#microsoft.graph.attachmentSession`, ...sessionView(s) };
+}
+
+const uploadSessionContext = (scope: UrlScope) => `${scope.base}/${scope.version}/$metadata#microsoft.graph.uploadSession`;
+
+/** createUploadSession's answer: where to PUT, until when, from offset 0. */
+export function uploadSessionCreatedView(scope: UrlScope, s: UploadSession, url: string): Record<string, unknown> {
+  return { "@odata.context": uploadSessionContext(scope), uploadUrl: url, expirationDateTime: stamp(s.expiresAt), nextExpectedRanges: ["0-"] };
+}
+
+/**
+ * A PUT's intermediate answer, as Graph gives it: PascalCase, bare offsets, and no `id` (the JS SDK
+ * takes a body with an id for completion). `camel` (--session-casing camel) is for the Java and Kiota SDKs.
+ */
+export function uploadProgressView(scope: UrlScope, s: UploadSession, camel: boolean): Record<string, unknown> {
+  const expiration = stamp(s.expiresAt);
+  const next = nextExpectedRangesForPut(s);
+  return {
+    "@odata.context": uploadSessionContext(scope),
+    ...(camel ? { expirationDateTime: expiration, nextExpectedRanges: next } : { ExpirationDateTime: expiration, NextExpectedRanges: next }),
+  };
+}
+
 /**
  * An id as a path segment. Graph prints ids raw in uploadUrl and Location (`…/Attachments('AAMk…=')`),
  * and clients cut the attachment id out of Location, so `=` (legal in a path) stays as it is;
@@ -115,6 +140,11 @@ const seg = (id: string) => encodeURIComponent(id).replace(/%3D/g, "=");
 /** Path of a resource under the owner's To Do, as used in uploadUrl and Location. */
 export function ownerPath(s: UrlScope): string {
   return `${s.base}/${s.version}/users/${seg(s.ownerOid)}/todo`;
+}
+
+/** Location of a list (and, with a task id, of a task). */
+export function resourceLocation(s: UrlScope, listId: string, taskId?: string): string {
+  return `${ownerPath(s)}/lists/${seg(listId)}${taskId === undefined ? "" : `/tasks/${seg(taskId)}`}`;
 }
 
 export function attachmentLocation(s: UrlScope, listId: string, taskId: string, attachmentId: string): string {

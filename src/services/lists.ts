@@ -16,6 +16,10 @@ export async function ensureDefaultList(d: Deps, owner: string): Promise<void> {
   await d.store.lists.ensureDefault(owner, () => newList(owner, DEFAULT_LIST_NAME, "defaultList", d.now()));
 }
 
+export async function listLists(d: Deps, owner: string): Promise<TaskList[]> {
+  return d.store.lists.all(owner);
+}
+
 export async function getList(d: Deps, owner: string, id: string): Promise<TaskList> {
   const l = await d.store.lists.get(owner, id);
   if (!l) throw errors.notFound();

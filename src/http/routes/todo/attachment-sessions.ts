@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { getTask } from "../../../services/tasks.js";
+import { openSessions } from "../../../services/upload-access.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { sendCollection } from "../../reply.js";
 import { SESSION_SHAPE, sessionView, sessionsContext } from "../../views.js";
@@ -12,9 +12,7 @@ export function sessionListRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get<{ Params: TaskParams }>("/lists/:listId/tasks/:taskId/attachmentSessions", async (req, reply) => {
     const c = callerOf(req);
     const { listId, taskId } = req.params;
-    await getTask(d, c.owner.oid, listId, taskId);
-    const now = d.now().getTime();
-    const open = (await d.store.sessions.forTask(c.owner.oid, taskId)).filter((s) => s.status === "open" && new Date(s.expiresAt).getTime() > now);
+    const open = await openSessions(d, c.owner.oid, listId, taskId);
     return sendCollection(req, reply, c.scope.base, sessionsContext(c.scope, listId, taskId), open, SESSION_SHAPE, sessionView);
   });
 }

@@ -6,8 +6,7 @@ import * as attachments from "../../../services/attachments.js";
 import { createSession } from "../../../services/uploads.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { ODATA_JSON, jsonBody, sendCollection, sendEntity, sendJson } from "../../reply.js";
-import { ATTACHMENT_SHAPE, attachmentLocation, attachmentView, attachmentsContext, uploadUrl } from "../../views.js";
-import { graphTimestamp } from "../../../domain/time.js";
+import { ATTACHMENT_SHAPE, attachmentLocation, attachmentView, attachmentsContext, uploadSessionCreatedView, uploadUrl } from "../../views.js";
 import { SMALL_FILE_LIMIT, describeBytes } from "../../../domain/limits.js";
 
 type TaskParams = { listId: string; taskId: string };
@@ -105,12 +104,7 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
     const c = callerOf(req);
     const { listId, taskId } = req.params;
     const s = await createSession(d, c.owner.oid, listId, taskId, jsonBody(req));
-    return sendJson(reply, 200, {
-      "@odata.context": `${c.scope.base}/${c.scope.version}/$metadata#microsoft.graph.uploadSession`,
-      uploadUrl: uploadUrl(c.scope, listId, taskId, s.id),
-      expirationDateTime: graphTimestamp(new Date(s.expiresAt)),
-      nextExpectedRanges: ["0-"],
-    });
+    return sendJson(reply, 200, uploadSessionCreatedView(c.scope, s, uploadUrl(c.scope, listId, taskId, s.id)));
   });
 
   app.get<{ Params: AttParams }>(`${base}/:attachmentId`, async (req, reply) => {

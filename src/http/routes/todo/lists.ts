@@ -2,22 +2,16 @@ import type { FastifyInstance } from "fastify";
 import * as lists from "../../../services/lists.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { jsonBody, sendCollection, sendEntity } from "../../reply.js";
-import { contextUrl, LIST_SHAPE, listsContext, listView, ownerPath, type UrlScope } from "../../views.js";
+import { contextUrl, LIST_SHAPE, listsContext, listView, resourceLocation } from "../../views.js";
 
 type ListParams = { listId: string };
-
-/** Location of a list (and, with a task id, of a task): ids raw, `=` unencoded, like uploadUrl and Graph. */
-export function resourceLocation(scope: UrlScope, listId: string, taskId?: string): string {
-  const seg = (id: string) => encodeURIComponent(id).replace(/%3D/g, "=");
-  return `${ownerPath(scope)}/lists/${seg(listId)}${taskId === undefined ? "" : `/tasks/${seg(taskId)}`}`;
-}
 
 export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
   const d = env.deps;
 
   app.get("/lists", async (req, reply) => {
     const c = callerOf(req);
-    return sendCollection(req, reply, c.scope.base, listsContext(c.scope), await d.store.lists.all(c.owner.oid), LIST_SHAPE, listView);
+    return sendCollection(req, reply, c.scope.base, listsContext(c.scope), await lists.listLists(d, c.owner.oid), LIST_SHAPE, listView);
   });
 
   app.post("/lists", async (req, reply) => {

@@ -2,8 +2,7 @@ import type { FastifyInstance } from "fastify";
 import * as tasks from "../../../services/tasks.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { jsonBody, sendCollection, sendEntity } from "../../reply.js";
-import { resourceLocation } from "./lists.js";
-import { TASK_SHAPE, taskView, tasksContext } from "../../views.js";
+import { resourceLocation, TASK_SHAPE, taskView, tasksContext } from "../../views.js";
 
 type ListParams = { listId: string };
 type TaskParams = { listId: string; taskId: string };

@@ -1,13 +1,10 @@
 // The upload-url group: the uploadUrl a createUploadSession hands out (GET status, PUT a range,
 // DELETE), authorised by the session it names rather than by a token alone (see the hook). Its
 // bodies are never parsed: whatever the Content-Type, the PUT streams the bytes itself.
-import { errors } from "../../../domain/errors.js";
-import { liveSession } from "../../../services/uploads.js";
+import { sessionForUploadUrl } from "../../../services/upload-access.js";
 import { authenticate, baseOf, type RouteEnv } from "../../caller.js";
 import { checkPathIds } from "../../path-ids.js";
 import type { RouteGroup } from "../../route-group.js";
-import type { UploadSession } from "../../../domain/models.js";
-import type { UrlScope } from "../../views.js";
 import { uploadUrlRoutes } from "./upload-sessions.js";
 
 type SessionParams = { userId?: string; listId: string; taskId: string; sessionId: string };
@@ -25,15 +22,7 @@ export function uploadUrlGroup(env: RouteEnv): RouteGroup {
       const p = req.params as SessionParams;
       // A token, if sent, is checked first: a bad token is a 401 even on a capability URL.
       const principal = req.headers.authorization !== undefined ? await authenticate(req, env) : undefined;
-      const session = await liveSession(env.deps, p.sessionId);
-      if (session.listId !== p.listId || session.taskId !== p.taskId) throw errors.notFound();
-      if (p.userId !== undefined && p.userId.toLowerCase() !== session.ownerOid.toLowerCase()) {
-        const owner = await env.deps.store.users.find(p.userId);
-        if (!owner || owner.oid !== session.ownerOid) throw errors.notFound();
-      }
-      if (principal && (principal.kind !== "user" || principal.oid !== session.ownerOid)) {
-        throw errors.accessDenied("This upload session belongs to another user.");
-      }
+      const session = await sessionForUploadUrl(env.deps, { userKey: p.userId, listId: p.listId, taskId: p.taskId, sessionId: p.sessionId, principal });
       req.taskdropUpload = { session, scope: { base: baseOf(req, env), version: env.version, ownerOid: session.ownerOid } };
     },
   };

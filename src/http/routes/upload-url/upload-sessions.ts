@@ -2,13 +2,11 @@
 // request and found the session before any of this runs.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { UploadSession } from "../../../domain/models.js";
-import { nextExpectedRangesForPut } from "../../../domain/upload-session.js";
-import { graphTimestamp } from "../../../domain/time.js";
 import { isBodyStall } from "../../../services/body-guard.js";
 import { cancelSession, putRange } from "../../../services/uploads.js";
 import type { RouteEnv } from "../../caller.js";
 import { sendJson } from "../../reply.js";
-import { attachmentLocation, sessionView, type UrlScope } from "../../views.js";
+import { attachmentLocation, sessionStatusView, uploadProgressView, type UrlScope } from "../../views.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -18,10 +16,6 @@ declare module "fastify" {
 }
 
 type SessionParams = { userId?: string; listId: string; taskId: string; sessionId: string };
-
-function statusBody(scope: UrlScope, s: UploadSession): Record<string, unknown> {
-  return { "@odata.context": `${scope.base}/${scope.version}/$metadata#microsoft.graph.attachmentSession`, ...sessionView(s) };
-}
 
 function sendCompleted(reply: FastifyReply, scope: UrlScope, s: UploadSession & { status: "completed" }): FastifyReply {
   reply.header("location", attachmentLocation(scope, s.listId, s.taskId, s.attachmentId));
@@ -42,17 +36,17 @@ export function uploadUrlRoutes(app: FastifyInstance, env: RouteEnv): void {
   const status = async (req: FastifyRequest<{ Params: SessionParams }>, reply: FastifyReply) => {
     const { session, scope } = uploadOf(req);
     if (session.status === "completed") reply.header("location", attachmentLocation(scope, session.listId, session.taskId, session.attachmentId));
-    return sendJson(reply, 200, statusBody(scope, session));
+    return sendJson(reply, 200, sessionStatusView(scope, session));
   };
 
   const put = async (req: FastifyRequest<{ Params: SessionParams }>, reply: FastifyReply) => {
-    const { scope } = uploadOf(req);
+    const { session, scope } = uploadOf(req);
     const h = req.headers;
     let result: Awaited<ReturnType<typeof putRange>>;
     try {
       result = await putRange(
         d,
-        req.params.sessionId,
+        session.id,
         {
           contentRange: h["content-range"],
           contentLength: h["content-length"],
@@ -68,15 +62,7 @@ export function uploadUrlRoutes(app: FastifyInstance, env: RouteEnv): void {
       throw e;
     }
     if (result.kind === "completed") return sendCompleted(reply, scope, result.session);
-    const s = result.session;
-    const camel = d.config.sessionCasing === "camel";
-    const expiration = graphTimestamp(new Date(s.expiresAt));
-    const next = nextExpectedRangesForPut(s);
-    // Graph's intermediate answer: PascalCase, bare offsets, and no `id` (the JS SDK takes an id for completion).
-    return sendJson(reply, 200, {
-      "@odata.context": `${scope.base}/${scope.version}/$metadata#microsoft.graph.uploadSession`,
-      ...(camel ? { expirationDateTime: expiration, nextExpectedRanges: next } : { ExpirationDateTime: expiration, NextExpectedRanges: next }),
-    });
+    return sendJson(reply, 200, uploadProgressView(scope, result.session, d.config.sessionCasing === "camel"));
   };
 
   const cancel = async (req: FastifyRequest<{ Params: SessionParams }>, reply: FastifyReply) => {
