@@ -9,7 +9,7 @@ const SPEC: Record<IdKind, { tag: string; bytes: number }> = {
   list: { tag: "AQMkL", bytes: 18 },
   task: { tag: "AQMkT", bytes: 18 },
   attachment: { tag: "AQMkA", bytes: 18 },
-  // The session id is the upload URL's capability: 256 bits of randomness.
+  // 256 bits: the session id is unguessable, though the uploadUrl's capability is its secret (services/upload-access.ts).
   session: { tag: "AQMkS", bytes: 32 },
 };
 

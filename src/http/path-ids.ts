@@ -4,12 +4,6 @@
 import { errors } from "../domain/errors.js";
 import { requireId, type IdKind } from "../domain/ids.js";
 
-/** Route parameter name → the kind of id it holds. A route may use no other parameter names. */
-export const ID_PARAMS: Readonly<Record<string, IdKind>> = { listId: "list", taskId: "task", attachmentId: "attachment", sessionId: "session" };
-
-/** Parameters that are not ids: `userId` is checked by the caller resolution (oid or UPN). */
-export const OTHER_PARAMS: ReadonlySet<string> = new Set(["userId"]);
-
 /**
  * Functions Graph has where a list or task id would go (`lists/delta`, `tasks/delta`). Until a route
  * serves one, it is an unknown segment (400 "Resource not found for the segment"), not a malformed id.
@@ -23,10 +17,41 @@ export function pathId(kind: IdKind, raw: string): string {
   return requireId(kind, raw);
 }
 
-/** Checks every id parameter of a route, in path order (the first bad one is the one reported). */
+/** The last segment of an uploadUrl: the session id, and the secret that makes the URL a capability. */
+export interface UploadKey {
+  sessionId: string;
+  /** Absent when the path names the session by its id alone (as the sessions listing shows it). */
+  secret: string | undefined;
+}
+
+const UPLOAD_SECRET = /^[A-Za-z0-9_-]{43}$/;
+/** A session id's length: "AQMkS", 43 base64url characters, "=". */
+const SESSION_ID_LENGTH = 49;
+
+/**
+ * `{sessionId}{secret}` as createUploadSession hands it out (the secret follows the id's closing `=`,
+ * so the segment keeps the alphabet of an id), or a bare `{sessionId}`.
+ */
+export function parseUploadKey(raw: string): UploadKey {
+  const sessionId = requireId("session", raw.slice(0, SESSION_ID_LENGTH));
+  const secret = raw.length === SESSION_ID_LENGTH ? undefined : raw.slice(SESSION_ID_LENGTH);
+  if (secret !== undefined && !UPLOAD_SECRET.test(secret)) throw errors.malformedId("The upload session id");
+  return { sessionId, secret };
+}
+
+/** Route parameter name → its parser. A route may use no other parameter names (checked at start-up). */
+const PARSERS: Readonly<Record<string, (raw: string) => unknown>> = {
+  listId: (r) => pathId("list", r),
+  taskId: (r) => pathId("task", r),
+  attachmentId: (r) => pathId("attachment", r),
+  uploadKey: parseUploadKey,
+  // `userId` (oid or UPN) is checked by the caller resolution, which knows who may name whom.
+  userId: () => undefined,
+};
+
+export const isKnownParam = (name: string): boolean => Object.hasOwn(PARSERS, name);
+
+/** Checks every parameter of a route, in path order (the first bad one is the one reported). */
 export function checkPathIds(params: unknown): void {
-  for (const [name, value] of Object.entries((params ?? {}) as Record<string, string>)) {
-    const kind = ID_PARAMS[name];
-    if (kind !== undefined) pathId(kind, value);
-  }
+  for (const [name, value] of Object.entries((params ?? {}) as Record<string, string>)) PARSERS[name]?.(value);
 }

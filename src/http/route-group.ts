@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import type { Access } from "../auth/principal.js";
 import type { RouteEnv } from "./caller.js";
-import { ID_PARAMS, OTHER_PARAMS } from "./path-ids.js";
+import { isKnownParam } from "./path-ids.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -74,7 +74,7 @@ export function checkGraphRoutes(app: FastifyInstance): void {
       const group = r.config?.group;
       if (!group) throw new Error(`route ${String(r.method)} ${r.url} is registered outside a route group, so nothing authorises it`);
       for (const [, name] of r.url.matchAll(/:(\w+)/g)) {
-        if (ID_PARAMS[name!] === undefined && !OTHER_PARAMS.has(name!)) throw new Error(`route ${r.url}: parameter :${name} is unknown to the id parser (src/http/path-ids.ts)`);
+        if (!isKnownParam(name!)) throw new Error(`route ${r.url}: parameter :${name} is unknown to the id parser (src/http/path-ids.ts)`);
       }
       for (const method of [r.method].flat()) table.push({ method, url: r.url, group });
     }

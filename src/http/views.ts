@@ -151,6 +151,7 @@ export function attachmentLocation(s: UrlScope, listId: string, taskId: string, 
   return `${ownerPath(s)}/lists/${seg(listId)}/tasks/${seg(taskId)}/Attachments('${seg(attachmentId)}')`;
 }
 
-export function uploadUrl(s: UrlScope, listId: string, taskId: string, sessionId: string): string {
-  return `${ownerPath(s)}/lists/${seg(listId)}/tasks/${seg(taskId)}/attachmentSessions/${seg(sessionId)}`;
+/** The uploadUrl; `key` is `{sessionId}{secret}` (see services/upload-access.ts). */
+export function uploadUrl(s: UrlScope, listId: string, taskId: string, key: string): string {
+  return `${ownerPath(s)}/lists/${seg(listId)}/tasks/${seg(taskId)}/attachmentSessions/${seg(key)}`;
 }

@@ -20,7 +20,7 @@ before(async () => {
   const a = await call("POST", `${f.taskUrl}/attachments`, { token: f.token, json: { name: "a.txt", contentBytes: "aGk=" } });
   assert.equal(a.status, 201, a.text);
   const uploadUrl = await makeSession(f, 10);
-  params = { userId: oidOf("alice"), listId: f.listId, taskId: f.taskId, attachmentId: a.json.id, sessionId: decodeURIComponent(uploadUrl.slice(uploadUrl.lastIndexOf("/") + 1)) };
+  params = { userId: oidOf("alice"), listId: f.listId, taskId: f.taskId, attachmentId: a.json.id, uploadKey: decodeURIComponent(uploadUrl.slice(uploadUrl.lastIndexOf("/") + 1)) };
 });
 after(() => s.close());
 
@@ -68,9 +68,16 @@ describe("every write route authorises before it reads the body", () => {
     assert.equal(atts.json.value.length, 1);
   });
 
-  test("upload-url routes: another user's token + malformed body → 403 before 400", async () => {
+  test("upload-url routes: another user's or a read-only token + malformed body → 403 before 400; no secret, no token → 401", async () => {
     const bob = await s.token({ user: "bob" });
+    const reader = await s.token({ scopes: ["Tasks.Read"] });
     for (const r of writeRoutes("upload-url")) {
+      const ro = await call(r.method, r.url, { body: "junk", headers: { authorization: `Bearer ${reader}`, "content-range": "nonsense" } });
+      assert.equal(ro.status, 403, `${r.method} ${r.route}: ${ro.text}`);
+      const bare = r.url.replace(/[A-Za-z0-9_-]{43}(?=\/content$|$)/, "");
+      assert.notEqual(bare, r.url);
+      const anon = await call(r.method, bare, { body: "junk", headers: { "content-range": "nonsense" } });
+      expectError(anon, 401, "InvalidAuthenticationToken");
       const res = await call(r.method, r.url, { body: "junk", headers: { authorization: `Bearer ${bob}`, "content-range": "nonsense" } });
       assert.equal(res.status, 403, `${r.method} ${r.route}: ${res.text}`);
       const anonBadToken = await call(r.method, r.url, { body: "junk", headers: { authorization: "Bearer nope", "content-range": "nonsense" } });

@@ -20,7 +20,8 @@ async function createSession(f: TaskFixture, info: Record<string, unknown>, task
 /** Objects whose bytes the store keeps (one per session or attachment: files on SQLite, chunk rows on PostgreSQL). */
 const blobCount = async (s: TestServer) => (await storedBlobs(s)).count;
 
-const sessionIdOf = (uploadUrl: string) => decodeURIComponent(uploadUrl.slice(uploadUrl.lastIndexOf("/") + 1));
+/** The uploadUrl's last segment: `{sessionId}{secret}`. */
+const uploadKeyOf = (uploadUrl: string) => decodeURIComponent(uploadUrl.slice(uploadUrl.lastIndexOf("/") + 1));
 
 describe("upload sessions (default server)", () => {
   let s: TestServer;
@@ -91,7 +92,8 @@ describe("upload sessions (default server)", () => {
     assert.match(st0.headers.get("content-type")!, /^application\/json/);
     assert.deepEqual(Object.keys(st0.json).sort(), ["@odata.context", "expirationDateTime", "id", "nextExpectedRanges"]);
     assert.equal(st0.json["@odata.context"], `${s.url}/v1.0/$metadata#microsoft.graph.attachmentSession`);
-    assert.equal(st0.json.id, sessionIdOf(url));
+    // The id is the session's; the uploadUrl adds the secret that makes it a capability.
+    assert.equal(st0.json.id, uploadKeyOf(url).slice(0, st0.json.id.length));
     assert.equal(st0.json.expirationDateTime, created.json.expirationDateTime);
     assert.deepEqual(st0.json.nextExpectedRanges, ["0-"]);
     assert.equal(st0.headers.get("location"), null);
@@ -227,7 +229,7 @@ describe("upload sessions (default server)", () => {
     // Whichever way it was created, the uploadUrl names the owner by object id.
     for (const r of [a, b]) assert.ok(r.json.uploadUrl.startsWith(`${viaOid}/attachmentSessions/`), r.json.uploadUrl);
 
-    const sid = sessionIdOf(a.json.uploadUrl);
+    const sid = uploadKeyOf(a.json.uploadUrl);
     const tail = `/todo/lists/${f.listId}/tasks/${f.taskId}/attachmentSessions/${sid}`;
     assert.equal((await putRange(`${s.url}/v1.0/me${tail}`, data, 0, 3)).status, 200);
     assert.equal((await putRange(`${s.url}/v1.0/users/${encodeURIComponent(devUpn("carol"))}${tail}`, data, 4, 7)).status, 200);

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { errors } from "../../../domain/errors.js";
 import type { Attachment } from "../../../domain/models.js";
 import * as attachments from "../../../services/attachments.js";
+import { uploadSecret } from "../../../services/upload-access.js";
 import { createSession } from "../../../services/uploads.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { ODATA_JSON, jsonBody, sendCollection, sendEntity, sendJson } from "../../reply.js";
@@ -104,7 +105,8 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
     const c = callerOf(req);
     const { listId, taskId } = req.params;
     const s = await createSession(d, c.owner.oid, listId, taskId, jsonBody(req));
-    return sendJson(reply, 200, uploadSessionCreatedView(c.scope, s, uploadUrl(c.scope, listId, taskId, s.id)));
+    const key = `${s.id}${await uploadSecret(d, s.id)}`;
+    return sendJson(reply, 200, uploadSessionCreatedView(c.scope, s, uploadUrl(c.scope, listId, taskId, key)));
   });
 
   app.get<{ Params: AttParams }>(`${base}/:attachmentId`, async (req, reply) => {

@@ -15,7 +15,7 @@ declare module "fastify" {
   }
 }
 
-type SessionParams = { userId?: string; listId: string; taskId: string; sessionId: string };
+type SessionParams = { userId?: string; listId: string; taskId: string; uploadKey: string };
 
 function sendCompleted(reply: FastifyReply, scope: UrlScope, s: UploadSession & { status: "completed" }): FastifyReply {
   reply.header("location", attachmentLocation(scope, s.listId, s.taskId, s.attachmentId));
@@ -70,7 +70,7 @@ export function uploadUrlRoutes(app: FastifyInstance, env: RouteEnv): void {
     return reply.code(204).send();
   };
 
-  for (const path of [`${base}/:sessionId`, `${base}/:sessionId/content`]) {
+  for (const path of [`${base}/:uploadKey`, `${base}/:uploadKey/content`]) {
     app.get<{ Params: SessionParams }>(path, status);
     app.put<{ Params: SessionParams }>(path, put);
     app.delete<{ Params: SessionParams }>(path, cancel);
