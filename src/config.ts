@@ -38,6 +38,10 @@ export interface Config {
   bodyIdleTimeoutMs: number;
   /** A request's headers must all arrive within this (slowloris guard); answered 408 otherwise. */
   headersTimeoutMs: number;
+  /** A whole request, headers and body, must arrive within this; answered 408 and closed otherwise. */
+  bodyTimeoutMs: number;
+  /** Bytes of JSON bodies buffered at once over all connections; past it, 503 with Retry-After. */
+  maxBufferedBodyBytes: number;
   janitorIntervalSeconds: number;
   /** Expired sessions are collected only after this much longer, so in-flight writes are never swept. */
   janitorGraceSeconds: number;
@@ -75,6 +79,8 @@ export const OPTIONS = {
   maxOpenSessions: { env: "TASKDROP_MAX_OPEN_SESSIONS", help: "open upload sessions allowed per user", def: "100" },
   bodyIdleTimeout: { env: "TASKDROP_BODY_IDLE_TIMEOUT", help: "milliseconds a request body may stall before it is dropped", def: "15000" },
   headersTimeout: { env: "TASKDROP_HEADERS_TIMEOUT", help: "milliseconds a client may take to send a request's headers", def: "20000" },
+  bodyTimeout: { env: "TASKDROP_BODY_TIMEOUT", help: "milliseconds a client may take to send a whole request, headers and body", def: "300000" },
+  maxBufferedBodies: { env: "TASKDROP_MAX_BUFFERED_BODIES", help: "bytes of JSON request bodies held in memory at once, over all connections", def: "67108864" },
   janitorInterval: { env: "TASKDROP_JANITOR_INTERVAL", help: "seconds between sweeps of expired sessions", def: "60" },
   janitorGrace: { env: "TASKDROP_JANITOR_GRACE", help: "seconds past expiry before a session's bytes are collected", def: "300" },
   rateLimit: { env: "TASKDROP_RATE_LIMIT", help: "requests per minute per caller (0 = off)", def: "0" },
@@ -162,6 +168,9 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
   const logLevel = get("logLevel");
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) throw new ConfigError(`--log-level "${logLevel}" is not a level`);
   const jwks = get("authJwksUrl");
+  const headersTimeoutMs = int("--headers-timeout", get("headersTimeout"), 100, 600_000);
+  const bodyTimeoutMs = int("--body-timeout", get("bodyTimeout"), 100, 86_400_000);
+  if (bodyTimeoutMs < headersTimeoutMs) throw new ConfigError(`--body-timeout (${bodyTimeoutMs}) must be at least --headers-timeout (${headersTimeoutMs}): it bounds the whole request`);
   return {
     host: get("host"),
     port,
@@ -180,7 +189,9 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
     sessionCasing: casing,
     maxOpenSessionsPerUser: int("--max-open-sessions", get("maxOpenSessions"), 1, 1_000_000),
     bodyIdleTimeoutMs: int("--body-idle-timeout", get("bodyIdleTimeout"), 100, 3_600_000),
-    headersTimeoutMs: int("--headers-timeout", get("headersTimeout"), 100, 600_000),
+    headersTimeoutMs,
+    bodyTimeoutMs,
+    maxBufferedBodyBytes: int("--max-buffered-bodies", get("maxBufferedBodies"), 1_048_576, 2 ** 40),
     janitorIntervalSeconds: int("--janitor-interval", get("janitorInterval"), 1, 86400),
     janitorGraceSeconds: int("--janitor-grace", get("janitorGrace"), 0, 86400),
     rateLimitPerMinute: int("--rate-limit", get("rateLimit"), 0, 10_000_000),

@@ -10,6 +10,7 @@ import type { TokenVerifier } from "../auth/verifier.js";
 import { errors } from "../domain/errors.js";
 import type { Deps } from "../services/deps.js";
 import { type RouteEnv } from "./caller.js";
+import { boundBodies } from "./body-limits.js";
 import { errorBody, sendError, toGraphError } from "./graph-errors.js";
 import { normalisePath } from "./key-syntax.js";
 import type { UrlSettings } from "./public-url.js";
@@ -61,7 +62,7 @@ function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   }
   const [status, e] =
     err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-      ? [408, errors.invalid("The request headers did not arrive in time.")]
+      ? [408, errors.invalid(res ? "The request body did not arrive in time; nothing was done." : "The request headers did not arrive in time.")]
       : err.code === "HPE_HEADER_OVERFLOW"
         ? [431, errors.invalid("The request headers are larger than the server accepts.")]
         : err.code === "HPE_INVALID_EOF_STATE"
@@ -82,7 +83,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const { config } = o.deps;
   // Node checks header deadlines on this interval (30 s by default), so a short --headers-timeout
   // needs a matching interval to take effect on time.
-  const connectionsCheckingInterval = Math.min(5_000, Math.max(100, Math.floor(config.headersTimeoutMs / 4)));
+  const connectionsCheckingInterval = Math.min(5_000, Math.max(100, Math.floor(Math.min(config.headersTimeoutMs, config.bodyTimeoutMs) / 4)));
   const app = Fastify({
     loggerInstance: o.deps.log,
     ...(o.https ? { https: { ...o.https, connectionsCheckingInterval } } : { http: { connectionsCheckingInterval } }),
@@ -91,10 +92,11 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     bodyLimit: JSON_BODY_LIMIT,
     rewriteUrl: (req: { url?: string }) => normalisePath(req.url ?? "/"),
-    // Slowloris: headers must arrive promptly; bodies are policed per read by the upload service.
+    // Slowloris: headers must arrive promptly, whole requests within --body-timeout (answered 408 in
+    // onClientError); stalls within a body are policed per read (body-limits.ts, the upload service).
     connectionTimeout: 0,
     keepAliveTimeout: 65_000,
-    requestTimeout: 0,
+    requestTimeout: config.bodyTimeoutMs,
     http2SessionTimeout: 0,
     forceCloseConnections: "idle",
     return503OnClosing: true,
@@ -150,6 +152,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       addHeaders: { "retry-after": true, "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
     });
   }
+
+  boundBodies(app, { idleMs: config.bodyIdleTimeoutMs, maxBufferedBytes: config.maxBufferedBodyBytes });
 
   // Bytes of upload PUTs are streamed by the route itself: leave every non-JSON body unread.
   app.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));

@@ -15,6 +15,8 @@ declare module "fastify" {
     delegatedOnly?: string;
     /** Stamped by the group the route was registered in. */
     group?: string;
+    /** The route streams its body itself (no parser buffers it): see body-limits.ts. */
+    streamsBody?: boolean;
   }
 }
 
@@ -24,6 +26,8 @@ export interface RouteGroup {
   authorise(req: FastifyRequest): Promise<void>;
   /** The folder's route modules; each registers its handlers on the group's scoped instance. */
   routes: ((app: FastifyInstance, env: RouteEnv) => void)[];
+  /** The group's routes read their bodies as streams (set with a `prepare` that leaves bodies unparsed). */
+  streamsBodies?: boolean;
   /** Anything else the group sets on its scope before the routes (e.g. body parsers). */
   prepare?(app: FastifyInstance): void;
 }
@@ -38,7 +42,7 @@ export function accessFor(req: FastifyRequest): Access {
 export async function registerGroup(app: FastifyInstance, env: RouteEnv, g: RouteGroup): Promise<void> {
   await app.register(async (scoped) => {
     scoped.addHook("onRoute", (r) => {
-      r.config = { ...(r.config ?? {}), group: g.name };
+      r.config = { ...(r.config ?? {}), group: g.name, ...(g.streamsBodies ? { streamsBody: true } : {}) };
     });
     scoped.addHook("onRequest", async (req) => g.authorise(req));
     g.prepare?.(scoped);

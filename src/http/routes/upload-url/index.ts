@@ -14,6 +14,7 @@ export function uploadUrlGroup(env: RouteEnv): RouteGroup {
   return {
     name: "upload-url",
     routes: [uploadUrlRoutes],
+    streamsBodies: true,
     prepare(app) {
       app.removeAllContentTypeParsers();
       app.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));
