@@ -81,13 +81,15 @@ export interface Attachment {
   lastModifiedAt: string;
 }
 
-/** The last range a 200/201 acknowledged, kept so an exact retry can be recognised. */
+/**
+ * The last range a 200/201 acknowledged, kept so an exact retry can be recognised. A retry's body
+ * is compared with the stored bytes of the range (retries are rare; hashing every range to keep a
+ * digest here cost a second SHA-256 pass over every upload).
+ */
 export interface RangeRecord {
   start: number;
   /** Inclusive. */
   end: number;
-  /** Lowercase hex SHA-256 of the range's bytes. */
-  sha256: string;
 }
 
 interface SessionCommon {

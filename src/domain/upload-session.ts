@@ -17,16 +17,13 @@ export type PutDecision =
   /** Append `length` bytes at `start` (always the committed offset); `final` when they complete the session. */
   | { action: "write"; start: number; length: number; final: boolean }
   /**
-   * The request repeats `range` exactly (same start and end). Hash the body: equal sha256 → answer
-   * the current state (200 with next ranges, or 201 with the Location when completed) and write
-   * nothing; different → 416.
+   * The request repeats `range` exactly (same start and end). Compare the body with the stored
+   * bytes of the range: equal → answer the current state (200 with next ranges, or 201 with the
+   * Location when completed) and write nothing; different → 416.
    */
   | { action: "replay"; range: RangeRecord }
   // `bytes */0` on an open 0-byte session: create the empty attachment.
   | { action: "complete-empty" };
-
-/** SHA-256 of zero bytes: the "range" a completed 0-byte session acknowledged. */
-export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 const SDK_OPTIONS =
   "Microsoft's SDKs default to 5 MiB slices: set `rangeSize` (JS SDK v3 LargeFileUploadTask options) or " +
@@ -61,8 +58,8 @@ export function decidePut(s: SessionView, range: ContentRange, contentLength: nu
       throw errors.invalidUpload(`Content-Range 'bytes */0' must come with Content-Length: 0, not ${contentLength}.`);
     }
     if (s.status === "completed") {
-      // Idempotent completion: the caller hashes the (empty) body, finds EMPTY_SHA256 and answers 201 again.
-      return { action: "replay", range: s.lastRange ?? { start: 0, end: -1, sha256: EMPTY_SHA256 } };
+      // Idempotent completion: the (empty) body equals the empty stored range, so 201 again.
+      return { action: "replay", range: s.lastRange ?? { start: 0, end: -1 } };
     }
     return { action: "complete-empty" };
   }

@@ -1,15 +1,16 @@
 // Wraps a request body so the bytes that reach storage are policed as they stream: never more than
-// declared, never stalled longer than the idle timeout, hashed on the way through.
+// declared, never stalled longer than the idle timeout, and hashed on the way through only when
+// someone needs the range's own hash (a Content-Digest to check, a replay to compare): the store
+// already hashes every byte once for the object, and a second SHA-256 pass was the largest single
+// cost of an upload.
 import { createHash, type Hash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { ByteCount } from "../domain/byte-count.js";
 import { errors } from "../domain/errors.js";
 
 export interface GuardedBody extends AsyncIterable<Buffer> {
-  /** Hex SHA-256 of what streamed through; valid once iteration finished. */
-  readonly sha256: () => string;
-  /** Base64 SHA-256, for comparing with a Content-Digest. */
-  readonly sha256Base64: () => string;
+  /** SHA-256 of what streamed through; valid once iteration finished, and only for a hashed guard. */
+  readonly digest: () => Buffer;
 }
 
 /** Errors for a body that stopped arriving: the client is still there, but this connection is done. */
@@ -26,10 +27,13 @@ export function isBodyStall(e: unknown): boolean {
  * read and discarded (as Node does for an unread body), except after a stall, where the HTTP layer
  * closes the connection once it has answered (see isBodyStall).
  */
-export function guardBody(stream: Readable, length: number, idleMs: number): GuardedBody {
-  const hash: Hash = createHash("sha256");
+export function guardBody(stream: Readable, length: number, idleMs: number, opts: { hash: boolean }): GuardedBody {
+  const hash: Hash | undefined = opts.hash ? createHash("sha256") : undefined;
   let digest: Buffer | undefined;
-  const finished = () => (digest ??= hash.digest());
+  const finished = () => {
+    if (!hash) throw new Error("guardBody: the body was not hashed (pass { hash: true })");
+    return (digest ??= hash.digest());
+  };
   async function* run(): AsyncGenerator<Buffer> {
     const reads = stream.iterator({ destroyOnReturn: false });
     const count = new ByteCount(length);
@@ -64,7 +68,7 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
         if (r.done) break;
         const buf = r.value as Buffer;
         count.add(buf.length);
-        hash.update(buf);
+        hash?.update(buf);
         yield buf;
       }
       count.end();
@@ -82,16 +86,22 @@ export function guardBody(stream: Readable, length: number, idleMs: number): Gua
   const it = run();
   return {
     [Symbol.asyncIterator]: () => it,
-    sha256: () => finished().toString("hex"),
-    sha256Base64: () => finished().toString("base64"),
+    digest: finished,
   };
 }
 
-/** Reads a guarded body to its end without storing it (replays are compared by hash). */
+/** Reads a guarded body to its end without storing it (a hashed guard keeps its digest). */
 export async function drain(body: AsyncIterable<Buffer>): Promise<void> {
   for await (const _ of body) {
     /* hashed by the guard */
   }
+}
+
+/** SHA-256 of a byte stream (the stored copy of a range, compared with a replayed body). */
+export async function sha256Of(bytes: AsyncIterable<Buffer | Uint8Array>): Promise<Buffer> {
+  const h = createHash("sha256");
+  for await (const chunk of bytes) h.update(chunk);
+  return h.digest();
 }
 
 /** `Content-Digest: sha-256=:<base64>:` (RFC 9530); undefined when absent or naming other algorithms only. */

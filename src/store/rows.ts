@@ -59,7 +59,7 @@ export const sessionFrom = (r: Row): UploadSession => {
     lastRange:
       r.last_start === null || r.last_start === undefined
         ? null
-        : { start: num(r.last_start), end: num(r.last_end), sha256: r.last_sha256 as string },
+        : { start: num(r.last_start), end: num(r.last_end) },
   };
   return r.status === "completed" ? { ...common, status: "completed", attachmentId: r.attachment_id as string } : { ...common, status: "open" };
 };

@@ -97,6 +97,11 @@ export interface Store {
     delete(id: string): Promise<boolean>;
     /** null when another request holds the session. */
     lease(id: string): Promise<SessionLease | null>;
+    /**
+     * Committed bytes [start, end] (inclusive) of the session's object — its staged bytes, or the
+     * attachment's once completed — for comparing a retried range; an empty stream when end < start.
+     */
+    readCommitted(id: string, start: number, end: number): Promise<AsyncIterable<Buffer>>;
     /** Removes sessions that expired before `cutoff` and frees their staged bytes; returns how many. */
     sweepExpired(cutoff: Date): Promise<number>;
   };

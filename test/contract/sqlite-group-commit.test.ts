@@ -50,7 +50,7 @@ async function put(store: Store, s: UploadSession, data: Buffer, offset: number,
       final,
       plan: (objectSha256): CommitPlan => {
         if (refuse) throw new GraphError("invalidRequest", "refused by the plan");
-        const lastRange = { start: offset, end: offset + length - 1, sha256: sha(piece) };
+        const lastRange = { start: offset, end: offset + length - 1 };
         if (!final) return { lastRange, attachment: null };
         const now = iso();
         return {

@@ -9,7 +9,7 @@
 // - Row locks are taken in one order everywhere (list, then task, then session/attachment), and
 //   are never held while a body streams, so deletions and cancels are never stuck behind an upload.
 import { randomUUID } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import pg from "pg";
 import { errors, isGraphError } from "../../domain/errors.js";
 import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
@@ -381,6 +381,12 @@ export class PgStore implements Store {
         return true;
       }),
     lease: async (id: string): Promise<SessionLease | null> => this.lease(id),
+    readCommitted: async (id: string, start: number, end: number): Promise<AsyncIterable<Buffer>> => {
+      const r = (await this.pool.query("SELECT blob, committed FROM sessions WHERE id = $1", [id])).rows[0];
+      if (!r) throw errors.notFound();
+      if (end > num(r.committed) - 1) throw new RangeError(`bytes ${start}-${end} are not committed`);
+      return end < start ? Readable.from([]) : readStream(this.pool, r.blob as string, start, end);
+    },
     sweepExpired: async (cutoff: Date): Promise<number> => {
       const { rows } = await this.pool.query("SELECT id FROM sessions WHERE expires_at < $1", [cutoff.toISOString()]);
       let n = 0;
@@ -467,18 +473,17 @@ export class PgStore implements Store {
         await this.insertAttachment(c, plan.attachment, blob);
         after = (
           await c.query(
-            `UPDATE sessions SET committed = $1, status = 'completed', attachment_id = $2, last_start = $3, last_end = $4, last_sha256 = $5
-             WHERE id = $6 RETURNING *`,
-            [committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, plan.lastRange.sha256, id],
+            `UPDATE sessions SET committed = $1, status = 'completed', attachment_id = $2, last_start = $3, last_end = $4
+             WHERE id = $5 RETURNING *`,
+            [committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, id],
           )
         ).rows[0];
       } else {
         after = (
-          await c.query("UPDATE sessions SET committed = $1, last_start = $2, last_end = $3, last_sha256 = $4 WHERE id = $5 RETURNING *", [
+          await c.query("UPDATE sessions SET committed = $1, last_start = $2, last_end = $3 WHERE id = $4 RETURNING *", [
             committed,
             plan.lastRange.start,
             plan.lastRange.end,
-            plan.lastRange.sha256,
             id,
           ])
         ).rows[0];

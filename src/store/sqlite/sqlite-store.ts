@@ -3,7 +3,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { errors } from "../../domain/errors.js";
 import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
 import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
@@ -400,6 +400,12 @@ export class SqliteStore implements Store {
         },
       };
     },
+    readCommitted: async (id: string, start: number, end: number): Promise<AsyncIterable<Buffer>> => {
+      const r = this.stmt("SELECT blob, committed FROM sessions WHERE id = ?").get(id) as Row | undefined;
+      if (!r) throw errors.notFound();
+      if (end > (r.committed as number) - 1) throw new RangeError(`bytes ${start}-${end} are not committed`);
+      return end < start ? Readable.from([]) : this.blobs.read(r.blob as string, { start, end });
+    },
     sweepExpired: async (cutoff: Date): Promise<number> => {
       const rows = this.stmt("SELECT id, blob, status FROM sessions WHERE expires_at < ?").all(cutoff.toISOString()) as Row[];
       let n = 0;
@@ -455,14 +461,14 @@ export class SqliteStore implements Store {
         this.insertAttachment(plan.attachment, blob);
         this
           .stmt(
-            `UPDATE sessions SET committed = ?, status = 'completed', attachment_id = ?, last_start = ?, last_end = ?, last_sha256 = ?
+            `UPDATE sessions SET committed = ?, status = 'completed', attachment_id = ?, last_start = ?, last_end = ?
              WHERE id = ?`,
           )
-          .run(committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, plan.lastRange.sha256, id);
+          .run(committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, id);
       } else {
         this
-          .stmt("UPDATE sessions SET committed = ?, last_start = ?, last_end = ?, last_sha256 = ? WHERE id = ?")
-          .run(committed, plan.lastRange.start, plan.lastRange.end, plan.lastRange.sha256, id);
+          .stmt("UPDATE sessions SET committed = ?, last_start = ?, last_end = ? WHERE id = ?")
+          .run(committed, plan.lastRange.start, plan.lastRange.end, id);
       }
       return sessionFrom(this.stmt("SELECT * FROM sessions WHERE id = ?").get(id) as Row);
     });
