@@ -36,6 +36,14 @@ export interface Config {
   maxOpenSessionsPerUser: number;
   /** Per-read idle timeout on request bodies: a stalled PUT gives up its session lock after this. */
   bodyIdleTimeoutMs: number;
+  /**
+   * Slowest average rate (bytes/s) a range's body may arrive at: a PUT of n bytes must finish within
+   * bodyIdleTimeoutMs + n / minUploadRate seconds, so a client dripping bytes under the idle timeout
+   * cannot hold its session (and its upload slot) for long.
+   */
+  minUploadRate: number;
+  /** Range PUTs one user may have in flight on one instance; more are answered 429. */
+  maxUploadsPerUser: number;
   /** A request's headers must all arrive within this (slowloris guard); answered 408 otherwise. */
   headersTimeoutMs: number;
   /** A whole request, headers and body, must arrive within this; answered 408 and closed otherwise. */
@@ -78,6 +86,12 @@ export const OPTIONS = {
   sessionCasing: { env: "TASKDROP_SESSION_CASING", help: "casing of intermediate PUT answers: pascal (as Graph) or camel", def: "pascal" },
   maxOpenSessions: { env: "TASKDROP_MAX_OPEN_SESSIONS", help: "open upload sessions allowed per user", def: "100" },
   bodyIdleTimeout: { env: "TASKDROP_BODY_IDLE_TIMEOUT", help: "milliseconds a request body may stall before it is dropped", def: "15000" },
+  minUploadRate: {
+    env: "TASKDROP_MIN_UPLOAD_RATE",
+    help: "slowest average rate, in bytes/s, a range may arrive at (after the idle timeout's allowance)",
+    def: "16384",
+  },
+  maxUploadsPerUser: { env: "TASKDROP_MAX_UPLOADS_PER_USER", help: "range PUTs one user may have in flight at once", def: "64" },
   headersTimeout: { env: "TASKDROP_HEADERS_TIMEOUT", help: "milliseconds a client may take to send a request's headers", def: "20000" },
   bodyTimeout: { env: "TASKDROP_BODY_TIMEOUT", help: "milliseconds a client may take to send a whole request, headers and body", def: "300000" },
   maxBufferedBodies: { env: "TASKDROP_MAX_BUFFERED_BODIES", help: "bytes of JSON request bodies held in memory at once, over all connections", def: "67108864" },
@@ -189,6 +203,8 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
     sessionCasing: casing,
     maxOpenSessionsPerUser: int("--max-open-sessions", get("maxOpenSessions"), 1, 1_000_000),
     bodyIdleTimeoutMs: int("--body-idle-timeout", get("bodyIdleTimeout"), 100, 3_600_000),
+    minUploadRate: int("--min-upload-rate", get("minUploadRate"), 1, 1_000_000_000),
+    maxUploadsPerUser: int("--max-uploads-per-user", get("maxUploadsPerUser"), 1, 100_000),
     headersTimeoutMs,
     bodyTimeoutMs,
     maxBufferedBodyBytes: int("--max-buffered-bodies", get("maxBufferedBodies"), 1_048_576, 2 ** 40),

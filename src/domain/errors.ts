@@ -103,6 +103,9 @@ export const errors = {
   unsupportedMediaType: (detail: string) => new GraphError("unsupportedMediaType", detail),
   rateLimited: (retryAfterSeconds: number) =>
     new GraphError("rateLimited", "Too many requests; retry later.", { "retry-after": String(retryAfterSeconds) }),
+  /** Throttling as Graph does it: 429 with Retry-After; a range PUT is safe to repeat. */
+  tooManyUploads: (cap: number) =>
+    new GraphError("rateLimited", `A user may have at most ${cap} range uploads in flight at once; retry this range shortly.`, { "retry-after": "1" }),
   tooManySessions: (cap: number) =>
     new GraphError("tooManySessions", `A user may have at most ${cap} open upload sessions; finish or delete some first.`, { "retry-after": "60" }),
   unknownSegment: (segment: string) => new GraphError("unknownSegment", `Resource not found for the segment '${segment}'.`),

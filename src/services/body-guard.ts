@@ -27,7 +27,14 @@ export function isBodyStall(e: unknown): boolean {
  * read and discarded (as Node does for an unread body), except after a stall, where the HTTP layer
  * closes the connection once it has answered (see isBodyStall).
  */
-export function guardBody(stream: Readable, length: number, idleMs: number, opts: { hash: boolean }): GuardedBody {
+export interface GuardOptions {
+  /** Hash the body (for a Content-Digest or a replay); otherwise `digest()` throws. */
+  hash: boolean;
+  /** Slowest average rate in bytes/s: the whole body must be in within idleMs + length / minRate. */
+  minRate: number;
+}
+
+export function guardBody(stream: Readable, length: number, idleMs: number, opts: GuardOptions): GuardedBody {
   const hash: Hash | undefined = opts.hash ? createHash("sha256") : undefined;
   let digest: Buffer | undefined;
   const finished = () => {
@@ -44,21 +51,35 @@ export function guardBody(stream: Readable, length: number, idleMs: number, opts
     // consumer holds a chunk does nothing. The stall promise is made per read: a promise that
     // outlived the reads would keep every race() of the body, and so every chunk, reachable.
     let stallWith: ((e: unknown) => void) | undefined;
-    const timer = setTimeout(() => {
-      if (!stallWith) return;
+    const stall = (message: string) => {
       stalled = true;
-      const e = errors.invalidUpload(`The request body stalled for more than ${idleMs} ms; nothing was committed.`);
+      const e = errors.invalidUpload(message);
       stalls.add(e);
-      stallWith(e);
+      return e;
+    };
+    const timer = setTimeout(() => {
+      if (stallWith) stallWith(stall(`The request body stalled for more than ${idleMs} ms; nothing was committed.`));
     }, idleMs);
+    // The total deadline: a client dripping a byte now and then (never idle for idleMs) would
+    // otherwise hold its session and its upload slot for as long as it likes.
+    const allowedMs = idleMs + Math.ceil((length * 1000) / opts.minRate);
+    const tooSlow = () =>
+      stall(`The request body arrived too slowly (${length} bytes must arrive within ${allowedMs} ms, at least ${opts.minRate} bytes/s); nothing was committed.`);
+    let late = false;
+    let received = 0;
+    const deadline = setTimeout(() => {
+      late = true;
+      if (stallWith) stallWith(tooSlow());
+    }, allowedMs);
     try {
       for (;;) {
+        if (late && received < length) throw tooSlow();
         timer.refresh();
-        const stall = new Promise<never>((_, reject) => (stallWith = reject));
+        const stalling = new Promise<never>((_, reject) => (stallWith = reject));
         let r: IteratorResult<unknown>;
         try {
           // race() also handles a later rejection of the abandoned read (the socket closing after a stall).
-          r = await Promise.race([reads.next(), stall]);
+          r = await Promise.race([reads.next(), stalling]);
         } catch (e) {
           if (stalled) throw e;
           throw errors.invalidUpload(`The request body ended early (${(e as Error).message}); nothing was committed.`);
@@ -68,6 +89,7 @@ export function guardBody(stream: Readable, length: number, idleMs: number, opts
         if (r.done) break;
         const buf = r.value as Buffer;
         count.add(buf.length);
+        received += buf.length;
         hash?.update(buf);
         yield buf;
       }
@@ -75,6 +97,7 @@ export function guardBody(stream: Readable, length: number, idleMs: number, opts
       complete = true;
     } finally {
       clearTimeout(timer);
+      clearTimeout(deadline);
       // Stopped early for another reason (a refused digest, a storage error): drain what is left so the
       // connection can carry the answer and the next request.
       if (!complete && !stalled) {

@@ -10,6 +10,7 @@ import { decidePut } from "../domain/upload-session.js";
 import { drain, guardBody, parseContentDigest, sha256Of } from "./body-guard.js";
 import type { Deps } from "./deps.js";
 import { getTask } from "./tasks.js";
+import { takeUploadSlot } from "./upload-slots.js";
 
 export async function createSession(d: Deps, owner: string, listId: string, taskId: string, body: unknown): Promise<UploadSession> {
   await getTask(d, owner, listId, taskId);
@@ -62,7 +63,8 @@ function outcome(s: UploadSession): PutOutcome {
   return s.status === "completed" ? { kind: "completed", session: s } : { kind: "progress", session: s };
 }
 
-export async function putRange(d: Deps, sessionId: string, h: PutHeaders, body: Readable): Promise<PutOutcome> {
+/** `session` is the live session as the caller found it (its owner takes the upload slot). */
+export async function putRange(d: Deps, session: Pick<UploadSession, "id" | "ownerOid">, h: PutHeaders, body: Readable): Promise<PutOutcome> {
   checkContentType(h.contentType);
   if (h.transferEncoding !== undefined && h.contentLength === undefined) throw errors.lengthRequired();
   const contentLength = parseContentLength(h.contentLength);
@@ -70,13 +72,34 @@ export async function putRange(d: Deps, sessionId: string, h: PutHeaders, body: 
   const range = parseContentRange(h.contentRange);
   const expectedDigest = parseContentDigest(h.contentDigest);
 
+  // One user's uploads in flight are bounded (and each has a deadline, see guardBody), so no one
+  // user's slow or many PUTs can hold what everyone's uploads need.
+  const slot = takeUploadSlot(d, session.ownerOid);
+  try {
+    return await putLeased(d, session.id, body, contentLength, range, expectedDigest);
+  } finally {
+    slot.release();
+  }
+}
+
+async function putLeased(
+  d: Deps,
+  sessionId: string,
+  body: Readable,
+  contentLength: number,
+  range: ReturnType<typeof parseContentRange>,
+  expectedDigest: string | undefined,
+): Promise<PutOutcome> {
   const lease = await d.store.sessions.lease(sessionId);
   if (!lease) throw errors.conflict();
   try {
     const s = await liveSession(d, sessionId);
     const decision = decidePut(s, range, contentLength, d.config.rangeLimit);
     // The range's own hash only when something compares it; the store hashes the object anyway.
-    const guarded = guardBody(body, contentLength, d.config.bodyIdleTimeoutMs, { hash: expectedDigest !== undefined || decision.action === "replay" });
+    const guarded = guardBody(body, contentLength, d.config.bodyIdleTimeoutMs, {
+      hash: expectedDigest !== undefined || decision.action === "replay",
+      minRate: d.config.minUploadRate,
+    });
     const checkDigest = () => {
       if (expectedDigest !== undefined && guarded.digest().toString("base64") !== expectedDigest) {
         throw errors.invalidUpload("The body does not match its Content-Digest; nothing was committed.");

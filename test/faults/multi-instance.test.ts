@@ -182,11 +182,15 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
       offset += R;
     }
 
-    // The fourth range goes to instance a, which dies once some of it is in its open transaction.
+    // The fourth range goes to instance a, which dies once some of it is staged past the committed offset.
     const victim = instances[0]!;
     const pending = splitPut(victim.at(uploadUrl), data, offset, offset + R - 1, data.length, 400_000);
-    await waitFor("the victim's range transaction has written rows", async () => {
-      const rows = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND backend_xid IS NOT NULL", [victim.appName]);
+    await waitFor("the victim has staged rows of its range", async () => {
+      const rows = await adminQuery(
+        `SELECT 1 FROM "${schema.schema}".blob_chunks c JOIN "${schema.schema}".sessions s ON s.blob = c.blob
+         WHERE s.committed = $1 AND c.off >= $1`,
+        [offset],
+      );
       return rows.length > 0;
     });
     await victim.kill("SIGKILL");
@@ -211,7 +215,8 @@ describe("several instances on one PostgreSQL database", { skip }, () => {
       assert.equal(value.status, 200);
       assert.ok(value.bytes.equals(data), `${inst.appName} serves the same bytes`);
     }
-    // Exactly one copy of the object's bytes is stored: the killed range's rows were rolled back.
+    // Exactly one copy of the object's bytes is stored: the killed range's staged rows were removed
+    // by the next holder of the session.
     const [stored] = await adminQuery<{ n: string }>(
       `SELECT coalesce(sum(octet_length(c.data)), 0) AS n FROM "${schema.schema}".blob_chunks c
        JOIN "${schema.schema}".attachments a ON a.blob = c.blob WHERE a.size = $1`,

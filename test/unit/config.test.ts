@@ -11,6 +11,15 @@ test("flags win over TASKDROP_* environment, which wins over defaults", () => {
   assert.equal(loadConfig({}, { TASKDROP_HTTPS: "yes" }).https, true);
 });
 
+test("slow-client bounds: 16 KiB/s minimum range rate and 64 PUTs in flight per user by default", () => {
+  const c = loadConfig({}, {});
+  assert.equal(c.minUploadRate, 16384);
+  assert.equal(c.maxUploadsPerUser, 64);
+  const set = loadConfig({ minUploadRate: "1000" }, { TASKDROP_MAX_UPLOADS_PER_USER: "3" });
+  assert.equal(set.minUploadRate, 1000);
+  assert.equal(set.maxUploadsPerUser, 3);
+});
+
 test("--public-url must be a plain base URL", () => {
   assert.equal(loadConfig({ publicUrl: "https://todo.example.com/graph/" }, {}).publicUrl, "https://todo.example.com/graph");
   for (const bad of ["https://x.example/?a=1", "https://x.example/#f", "https://user:pw@x.example", "ftp://x.example", "not a url"]) {
@@ -29,6 +38,8 @@ test("invalid values are refused with a message naming the option", () => {
     [{ authIssuer: "https://login.example.com" }, /--auth-audience/],
     [{ logLevel: "loud" }, /--log-level/],
     [{ rangeLimit: "0" }, /--range-limit/],
+    [{ minUploadRate: "0" }, /--min-upload-rate/],
+    [{ maxUploadsPerUser: "0" }, /--max-uploads-per-user/],
     [{ corsOrigins: "https://ok.example,javascript:x" }, /--cors-origins/],
   ];
   for (const [flags, msg] of cases) assert.throws(() => loadConfig(flags, {}), (e: Error) => e instanceof ConfigError && msg.test(e.message), JSON.stringify(flags));

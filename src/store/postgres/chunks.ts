@@ -1,6 +1,8 @@
 // Bytes of the PostgreSQL store: rows of at most CHUNK_BYTES in blob_chunks, keyed by (blob, off).
-// Writes insert rows as the body streams in (at most two chunks in memory: one being filled, one
-// being inserted); reads fetch a slice at a time as the consumer asks for more.
+// A range is staged: its rows are inserted as the body streams in, each INSERT on a connection
+// borrowed only for that statement (at most two chunks in memory: one being filled, one being
+// inserted), so a slow client holds no connection. Reads fetch a slice at a time as the consumer
+// asks for more.
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Pool, PoolClient } from "pg";
@@ -11,14 +13,18 @@ export const CHUNK_BYTES = 256 * 1024;
 const READ_SLICE = 64 * 1024;
 
 type Queryable = Pool | PoolClient;
+/** Runs one statement (on a connection borrowed for it alone). */
+export type RunStatement = (sql: string, values: unknown[]) => Promise<unknown>;
 
 const INSERT = "INSERT INTO blob_chunks (blob, off, data) VALUES ($1, $2, $3)";
 
 /**
- * Streams `body` into rows starting at `offset`. Runs inside the caller's transaction (on `c`),
- * so the rows exist only if the caller commits; the caller bounds the body's length (rangeBytes).
+ * Streams `body` into rows starting at `offset`, each INSERT its own (autocommitted) statement
+ * through `run`. The rows lie past the session's committed offset, where nothing reads them, until
+ * the caller commits the new offset; the caller bounds the body's length (rangeBytes) and removes
+ * the rows of a range that does not commit.
  */
-export async function writeChunks(c: PoolClient, blob: string, offset: number, body: AsyncIterable<Buffer>): Promise<void> {
+export async function writeChunks(run: RunStatement, blob: string, offset: number, body: AsyncIterable<Buffer>): Promise<void> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let nextOff = offset;
@@ -26,7 +32,7 @@ export async function writeChunks(c: PoolClient, blob: string, offset: number, b
   let inflight: Promise<unknown> | undefined;
   const send = async (data: Buffer) => {
     if (inflight) await inflight;
-    const p = c.query(INSERT, [blob, nextOff, data]);
+    const p = run(INSERT, [blob, nextOff, data]);
     p.catch(() => {}); // observed by the next await; avoids an unhandled rejection meanwhile
     inflight = p;
     nextOff += data.length;
@@ -88,8 +94,8 @@ export function readStream(q: Queryable, blob: string, start: number, end: numbe
   return Readable.from(chunksOf(q, blob, start, end), { objectMode: false, highWaterMark: READ_SLICE });
 }
 
-/** Hex SHA-256 of the first `length` bytes (inside the caller's transaction, so it sees its own rows). */
-export async function sha256Of(c: PoolClient, blob: string, length: number): Promise<string> {
+/** Hex SHA-256 of the first `length` bytes of a blob. */
+export async function sha256Of(c: Queryable, blob: string, length: number): Promise<string> {
   const h = createHash("sha256");
   for await (const piece of chunksOf(c, blob, 0, length - 1, CHUNK_BYTES)) h.update(piece);
   return h.digest("hex");

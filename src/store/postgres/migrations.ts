@@ -102,6 +102,13 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE users ALTER COLUMN upn_since SET NOT NULL;
   CREATE INDEX users_upn ON users (upn_lower, upn_since);
   `,
+  // Upload leases as a row claim with an expiry that the holder renews while its body streams, so a
+  // PUT holds no database connection while it waits for its client; a holder that dies stops
+  // renewing and its claim lapses within seconds.
+  `
+  ALTER TABLE sessions ADD COLUMN lease_token TEXT;
+  ALTER TABLE sessions ADD COLUMN lease_until TIMESTAMPTZ;
+  `,
 ];
 
 /**

@@ -2,10 +2,14 @@
 // own and any instance can take the next range of any session.
 //
 // Concurrency, in short:
-// - A session lease is a session-level advisory lock taken on a connection that stays checked out
-//   for the lease; the range's transaction runs on that same connection. If the holder dies, its
-//   connection drops and PostgreSQL releases the lock and rolls the transaction back together.
-// - A range's chunk rows and its offset commit in one transaction: all or nothing.
+// - A session lease is a claim in the session's row (lease_token, lease_until), taken and renewed by
+//   short statements while the body streams, so a PUT holds no connection while it waits for its
+//   client (a slow client cannot starve the pool). A holder that dies stops renewing: its claim
+//   lapses after LEASE_TTL_MS and any instance may take the session.
+// - A range is staged, then committed: its chunk rows are inserted past the committed offset as
+//   they arrive (where no reader looks), and one short transaction checks that the lease is still
+//   ours and commits the new offset. All or nothing: rows of a range that never committed are
+//   removed by the next holder before it stages, or with the session.
 // - Row locks are taken in one order everywhere (list, then task, then session/attachment), and
 //   are never held while a body streams, so deletions and cancels are never stuck behind an upload.
 import { randomUUID } from "node:crypto";
@@ -22,24 +26,31 @@ import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
 type Client = pg.PoolClient;
 
 /**
- * Connections per instance, split between general queries and one per PUT in flight (the lease).
- * 30 lets three instances share PostgreSQL's default max_connections = 100 with room for admin
- * sessions; more PUTs than lease connections queue (their bodies wait in the socket).
+ * Connections per instance, split between general queries and upload statements (staging INSERTs,
+ * range commits, each holding a connection for one statement or one short transaction). 30 lets
+ * three instances share PostgreSQL's default max_connections = 100 with room for admin sessions.
  */
 export const DEFAULT_POOL_SIZE = 30;
 export const MIN_POOL_SIZE = 4;
-/** How long a PUT waits for a lease connection before 503: long enough to queue behind a burst. */
-const LEASE_WAIT_MS = 30_000;
+/**
+ * How long an upload statement waits for a connection before the PUT is answered 503. Connections
+ * are only ever held for one statement or a commit, never for a client, so a wait this long means
+ * the database is down or overloaded.
+ */
+export const UPLOAD_WAIT_MS = 5_000;
 const GENERAL_WAIT_MS = 10_000;
+/** A lease lapses this long after its last renewal (so a dead holder blocks a resume for at most this). */
+export const LEASE_TTL_MS = 3_000;
+/** The holder renews its lease this often while the range streams. */
+const LEASE_RENEW_MS = 1_000;
 
-/** General connections out of `size`: a quarter, at least 2 and at most 8; the rest are for leases. */
-function splitPool(size: number): { general: number; lease: number } {
+/** General connections out of `size`: a quarter, at least 2 and at most 8; the rest are for uploads. */
+function splitPool(size: number): { general: number; upload: number } {
   const general = Math.min(8, Math.max(2, Math.floor(size / 4)));
-  return { general, lease: size - general };
+  return { general, upload: size - general };
 }
 
 /** Advisory-lock keys, namespaced by schema so deployments sharing one database never collide. */
-const SESSION_KEY = "hashtextextended('taskdrop:session:' || current_schema() || ':' || $1, 0)";
 const OWNER_KEY = "hashtextextended('taskdrop:owner:' || current_schema() || ':' || $1, 0)";
 
 /** Deadlocks and serialization failures: the transaction changed nothing and may simply run again. */
@@ -67,9 +78,18 @@ export class PgStore implements Store {
    */
   private readonly hashes = new RunningHashes();
 
+  /** Leases this instance holds (a second PUT here is refused without asking the database). */
+  private readonly leased = new Set<string>();
+
   private constructor(
     private readonly pool: pg.Pool,
-    private readonly leasePool: pg.Pool,
+    /**
+     * Staging INSERTs and range commits. Its connections run with synchronous_commit off: a staged
+     * row need not be on disk by itself, since the range's commit (which sets synchronous_commit
+     * back on for its transaction) flushes the WAL up to its own record, and so every staged row
+     * before it, before it returns.
+     */
+    private readonly uploadPool: pg.Pool,
   ) {}
 
   /** Connects, applies pending migrations (safe when several instances start at once). */
@@ -77,7 +97,7 @@ export class PgStore implements Store {
     const size = opts.poolSize ?? DEFAULT_POOL_SIZE;
     if (!Number.isInteger(size) || size < MIN_POOL_SIZE) throw new Error(`The database pool size must be a whole number of at least ${MIN_POOL_SIZE}, got ${size}`);
     const split = splitPool(size);
-    const make = (max: number, connectionTimeoutMillis: number) => {
+    const make = (max: number, connectionTimeoutMillis: number, options?: string) => {
       const pool = new pg.Pool({
         connectionString: databaseUrl,
         application_name: "taskdrop",
@@ -85,6 +105,7 @@ export class PgStore implements Store {
         connectionTimeoutMillis,
         idleTimeoutMillis: 30_000,
         keepAlive: true,
+        ...(options ? { options } : {}),
       });
       // A connection that breaks while idle or between a lease's queries must not crash the
       // process; the pool drops idle ones, and the query in progress (if any) rejects on its own.
@@ -93,7 +114,7 @@ export class PgStore implements Store {
       return pool;
     };
     const pool = make(split.general, GENERAL_WAIT_MS);
-    const leasePool = make(split.lease, LEASE_WAIT_MS);
+    const uploadPool = make(split.upload, UPLOAD_WAIT_MS, "-c synchronous_commit=off");
     try {
       let c: Client;
       try {
@@ -110,9 +131,9 @@ export class PgStore implements Store {
       } finally {
         c.release(broken);
       }
-      return new PgStore(pool, leasePool);
+      return new PgStore(pool, uploadPool);
     } catch (e) {
-      await Promise.allSettled([pool.end(), leasePool.end()]);
+      await Promise.allSettled([pool.end(), uploadPool.end()]);
       throw e;
     }
   }
@@ -120,7 +141,7 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.pool.end(), this.leasePool.end()]);
+    await Promise.all([this.pool.end(), this.uploadPool.end()]);
   }
 
   async ping(): Promise<void> {
@@ -393,78 +414,153 @@ export class PgStore implements Store {
       for (const { id } of rows) {
         n += await this.tx(async (c) => {
           // A session someone is writing right now is left for the next sweep (its write then fails).
-          const locked = (await c.query(`SELECT pg_try_advisory_xact_lock(${SESSION_KEY}) AS ok`, [id])).rows[0].ok as boolean;
-          if (!locked) return 0;
-          const r = (await c.query("SELECT blob, status FROM sessions WHERE id = $1 AND expires_at < $2 FOR UPDATE", [id, cutoff.toISOString()]))
-            .rows[0];
+          const r = (
+            await c.query("SELECT blob, status FROM sessions WHERE id = $1 AND expires_at < $2 AND (lease_until IS NULL OR lease_until < now()) FOR UPDATE", [
+              id,
+              cutoff.toISOString(),
+            ])
+          ).rows[0];
           if (!r) return 0;
           await c.query("DELETE FROM sessions WHERE id = $1", [id]);
           if (r.status === "open") await this.freeBlobs(c, [r.blob as string]);
           return 1;
         });
       }
+      // Rows staged for a session deleted while its range streamed in (nothing else names a blob
+      // that no session or attachment has: a blob's rows are only written under a live session).
+      await this.pool.query(
+        `DELETE FROM blob_chunks b WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.blob = b.blob)
+           AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.blob = b.blob)`,
+      );
       return n;
     },
   };
 
+  /**
+   * Claims the session for one PUT: a short UPDATE, then a renewal every LEASE_RENEW_MS until the
+   * range commits or the PUT ends. Taking the claim also removes rows an earlier holder staged
+   * past the committed offset and never committed (the holder owns everything past it).
+   */
   private async lease(id: string): Promise<SessionLease | null> {
     if (this.closed) throw errors.unavailable();
-    let c: Client;
+    if (this.leased.has(id)) return null;
+    this.leased.add(id);
+    const token = randomUUID();
+    let claimed: Row | undefined;
     try {
-      c = await this.leasePool.connect();
-    } catch {
-      // Either every upload connection stayed in use for LEASE_WAIT_MS or the database is down.
-      throw errors.unavailable("No database connection for the upload is available right now; retry shortly.");
-    }
-    let ok: boolean;
-    try {
-      ok = (await c.query(`SELECT pg_try_advisory_lock(${SESSION_KEY}) AS ok`, [id])).rows[0].ok as boolean;
+      claimed = (
+        await this.uploadQuery(
+          `UPDATE sessions SET lease_token = $2, lease_until = now() + make_interval(secs => $3)
+           WHERE id = $1 AND (lease_until IS NULL OR lease_until < now()) RETURNING blob, committed, status`,
+          [id, token, LEASE_TTL_MS / 1000],
+        )
+      ).rows[0];
+      if (claimed && claimed.status === "open") {
+        await this.uploadQuery("DELETE FROM blob_chunks WHERE blob = $1 AND off >= $2", [claimed.blob, claimed.committed]);
+      }
     } catch (e) {
-      c.release(true);
+      this.leased.delete(id);
+      if (claimed) await this.unclaim(id, token);
       throw e;
     }
-    if (!ok) {
-      c.release();
-      return null;
+    if (!claimed) {
+      this.leased.delete(id);
+      // Held elsewhere, or gone (the service tells the two apart when it reads the session).
+      const exists = (await this.pool.query("SELECT 1 FROM sessions WHERE id = $1", [id])).rowCount;
+      return exists ? null : { writeRange: async () => Promise.reject(errors.notFound()), release: async () => {} };
     }
     let released = false;
+    let committed = false;
+    // Renewed while the body streams; a failed renewal only means the commit will find the claim
+    // lost (or taken) and refuse.
+    const renew = setInterval(() => {
+      void this.uploadQuery("UPDATE sessions SET lease_until = now() + make_interval(secs => $3) WHERE id = $1 AND lease_token = $2", [
+        id,
+        token,
+        LEASE_TTL_MS / 1000,
+      ]).catch(() => {});
+    }, LEASE_RENEW_MS);
+    renew.unref();
     return {
       writeRange: async (args) => {
         if (released) throw new Error("writeRange after release");
-        return this.writeRange(c, id, args);
+        const out = await this.writeRange(id, token, args);
+        committed = true; // the commit cleared the claim with the new offset
+        return out;
       },
       release: async () => {
         if (released) return;
         released = true;
-        // A pooled connection must never keep the lock (advisory locks are re-entrant per
-        // connection): when the unlock is not confirmed, the connection is closed instead.
-        let unlocked = false;
-        try {
-          unlocked = (await c.query(`SELECT pg_advisory_unlock(${SESSION_KEY}) AS ok`, [id])).rows[0].ok === true;
-        } catch {
-          /* connection gone: the lock went with it */
-        }
-        c.release(!unlocked);
+        clearInterval(renew);
+        this.leased.delete(id);
+        if (!committed) await this.unclaim(id, token);
       },
     };
   }
 
-  private async writeRange(c: Client, id: string, args: WriteRangeArgs): Promise<UploadSession> {
-    await c.query("BEGIN");
+  /** Gives up a claim (best effort: a claim not given up lapses by itself). */
+  private async unclaim(id: string, token: string): Promise<void> {
+    await this.uploadQuery("UPDATE sessions SET lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2", [id, token]).catch(() => {});
+  }
+
+  /** A connection of the upload pool; none within UPLOAD_WAIT_MS is a 503. */
+  private async uploadConnection(): Promise<Client> {
     try {
-      const before = (await c.query("SELECT * FROM sessions WHERE id = $1", [id])).rows[0];
-      if (!before || before.status !== "open") throw errors.notFound();
-      if (num(before.committed) !== args.offset) throw errors.invalidRange(`The next expected offset is ${num(before.committed)}.`);
-      const blob = before.blob as string;
-      const hash = this.hashes.continueAt(blob, args.offset);
-      await writeChunks(c, blob, args.offset, rangeBytes(args.body, args.length, hash));
-      // Without a state: hash the rows.
-      const objectSha256 = args.final ? await this.hashes.digest(hash, () => sha256Of(c, blob, args.offset + args.length)) : null;
+      return await this.uploadPool.connect();
+    } catch {
+      throw errors.unavailable("No database connection for the upload is available right now; retry shortly.");
+    }
+  }
+
+  /** One statement on the upload pool. */
+  private async uploadQuery(sql: string, values: unknown[]): Promise<pg.QueryResult> {
+    const c = await this.uploadConnection();
+    let broken = false;
+    try {
+      return await c.query(sql, values);
+    } catch (e) {
+      broken = (e as { code?: string }).code === undefined; // a driver or socket error, not PostgreSQL's answer
+      throw e;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  private async writeRange(id: string, token: string, args: WriteRangeArgs): Promise<UploadSession> {
+    const before = (await this.pool.query("SELECT * FROM sessions WHERE id = $1", [id])).rows[0];
+    if (!before || before.status !== "open") throw errors.notFound();
+    if (num(before.committed) !== args.offset) throw errors.invalidRange(`The next expected offset is ${num(before.committed)}.`);
+    const blob = before.blob as string;
+    const hash = this.hashes.continueAt(blob, args.offset);
+    try {
+      await writeChunks((sql, values) => this.uploadQuery(sql, values), blob, args.offset, rangeBytes(args.body, args.length, hash));
+      // Without a state: hash the rows (the staged ones are visible: each INSERT committed).
+      const objectSha256 = args.final ? await this.hashes.digest(hash, () => sha256Of(this.pool, blob, args.offset + args.length)) : null;
+      const after = await this.commitRange(id, token, blob, before.task_id as string, args, objectSha256);
+      const done = sessionFrom(after);
+      this.hashes.committed(blob, done, hash);
+      return done;
+    } catch (e) {
+      // Nothing committed: the staged rows go now rather than with the next holder or the session.
+      await this.uploadQuery("DELETE FROM blob_chunks WHERE blob = $1 AND off >= $2", [blob, args.offset]).catch(() => {});
+      throw e;
+    }
+  }
+
+  /** The range's one transaction: the claim still ours, the offset unchanged, then the new state. */
+  private async commitRange(id: string, token: string, blob: string, taskId: string, args: WriteRangeArgs, objectSha256: string | null): Promise<Row> {
+    const c = await this.uploadConnection();
+    let broken = false;
+    try {
+      // Durable on COMMIT, whatever the pool's default: this flush covers the staged rows too.
+      await c.query("BEGIN; SET LOCAL synchronous_commit = on");
       // Lock order: task before session (as deletions take them).
-      if (args.final) await c.query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE", [before.task_id]);
+      if (args.final) await c.query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE", [taskId]);
       const now = (await c.query("SELECT * FROM sessions WHERE id = $1 FOR UPDATE", [id])).rows[0];
       // Deleted (cancel, task or list deletion) or swept while the bytes streamed in.
       if (!now || now.status !== "open" || num(now.committed) !== args.offset) throw errors.notFound();
+      // The claim lapsed (this process stalled past LEASE_TTL_MS) and perhaps another PUT took it.
+      if (now.lease_token !== token) throw errors.conflict();
       const plan = args.plan(objectSha256);
       const committed = args.offset + args.length;
       let after: Row;
@@ -473,31 +569,31 @@ export class PgStore implements Store {
         await this.insertAttachment(c, plan.attachment, blob);
         after = (
           await c.query(
-            `UPDATE sessions SET committed = $1, status = 'completed', attachment_id = $2, last_start = $3, last_end = $4
+            `UPDATE sessions SET committed = $1, status = 'completed', attachment_id = $2, last_start = $3, last_end = $4,
+               lease_token = NULL, lease_until = NULL
              WHERE id = $5 RETURNING *`,
             [committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, id],
           )
         ).rows[0];
       } else {
         after = (
-          await c.query("UPDATE sessions SET committed = $1, last_start = $2, last_end = $3 WHERE id = $4 RETURNING *", [
-            committed,
-            plan.lastRange.start,
-            plan.lastRange.end,
-            id,
-          ])
+          await c.query(
+            `UPDATE sessions SET committed = $1, last_start = $2, last_end = $3, lease_token = NULL, lease_until = NULL
+             WHERE id = $4 RETURNING *`,
+            [committed, plan.lastRange.start, plan.lastRange.end, id],
+          )
         ).rows[0];
       }
-      // With synchronous_commit on (PostgreSQL's default) COMMIT returns once the WAL is flushed.
       await c.query("COMMIT");
-      const done = sessionFrom(after);
-      this.hashes.committed(after.blob as string, done, hash);
-      return done;
+      return after;
     } catch (e) {
-      // On a broken connection ROLLBACK fails too; release() then discards the connection.
-      await c.query("ROLLBACK").catch(() => {});
+      await c.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
       if (!isGraphError(e) && retryable(e)) throw errors.conflict();
       throw e;
+    } finally {
+      c.release(broken);
     }
   }
 }

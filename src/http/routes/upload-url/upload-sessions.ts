@@ -46,7 +46,7 @@ export function uploadUrlRoutes(app: FastifyInstance, env: RouteEnv): void {
     try {
       result = await putRange(
         d,
-        session.id,
+        session,
         {
           contentRange: h["content-range"],
           contentLength: h["content-length"],
