@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Job, TimedResult } from "./loadgen.js";
 import { readTopFrames, renderFrames } from "./lib/cpu-profile.js";
@@ -23,6 +23,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --workloads x,y       among ${allWorkloads(false).map((w) => w.name).join(", ")} (default: all; with --quick: ${QUICK_DEFAULT.join(", ")})
   --repeat N            repetitions of each workload (default 3, or 1 with --quick)
   --database-url URL    PostgreSQL for the taskdrop-pg target (or TASKDROP_DATABASE_URL)
+  --ref DIR             also run taskdrop-ref: Taskdrop built in DIR (a checkout with dist/, e.g. a
+                        git worktree of main after npm run build), for a same-run before/after ratio
   --cpu-prof            profile the Taskdrop servers (node --cpu-prof): print each repetition's
                         top frames and keep the .cpuprofile files in bench/results/profiles
                         (profiling slows the server: figures of such a run are not comparable)
@@ -34,6 +36,8 @@ interface Options {
   workloads: Workload[];
   repeat: number;
   databaseUrl?: string;
+  /** The checkout taskdrop-ref runs from. */
+  refDir?: string;
   cpuProf: boolean;
 }
 
@@ -47,6 +51,7 @@ function parseOptions(argv: string[]): Options {
       repeat: { type: "string" },
       "database-url": { type: "string" },
       "cpu-prof": { type: "boolean", default: false },
+      ref: { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -58,7 +63,11 @@ function parseOptions(argv: string[]): Options {
   const quick = values.quick!;
   const databaseUrl = values["database-url"] || process.env.TASKDROP_DATABASE_URL || undefined;
   const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const targetNames = values.targets ? list(values.targets) : TARGETS.map((t) => t.name).filter((n) => n !== "taskdrop-pg" || databaseUrl);
+  const refDir = values.ref ? resolve(values.ref) : undefined;
+  const targetNames = values.targets
+    ? list(values.targets)
+    : TARGETS.map((t) => t.name).filter((n) => (n !== "taskdrop-pg" || databaseUrl) && (n !== "taskdrop-ref" || refDir));
+  if (refDir && !targetNames.includes("taskdrop-ref")) targetNames.splice(1, 0, "taskdrop-ref");
   const targets = targetNames.map(targetByName);
   const known = allWorkloads(quick);
   const workloadNames = values.workloads ? list(values.workloads) : known.map((w) => w.name).filter((n) => !quick || QUICK_DEFAULT.includes(n));
@@ -69,7 +78,7 @@ function parseOptions(argv: string[]): Options {
   });
   const repeat = values.repeat === undefined ? (quick ? 1 : 3) : Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a whole number ≥ 1, got "${values.repeat}"`);
-  return { quick, targets, workloads, repeat, databaseUrl, cpuProf: values["cpu-prof"]! };
+  return { quick, targets, workloads, repeat, databaseUrl, refDir, cpuProf: values["cpu-prof"]! };
 }
 
 /** Messages from the load generator, queued so none is missed between awaits. */
@@ -175,7 +184,7 @@ async function runRep(target: Target, w: Workload, rep: number, opts: Options): 
   live.add(cleanup);
   const timeoutMs = opts.quick ? 60_000 : 600_000;
   try {
-    server = await target.start({ dataDir, databaseUrl: opts.databaseUrl, cpuProfDir: profDir });
+    server = await target.start({ dataDir, databaseUrl: opts.databaseUrl, refDir: opts.refDir, cpuProfDir: profDir });
     livePids.add(server.pid);
     const idleRss = rssBytes(server.pid);
     loadgen = fork(join(benchDir, "loadgen.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -236,7 +245,7 @@ async function main(): Promise<void> {
   let opts: Options;
   try {
     opts = parseOptions(process.argv.slice(2));
-    for (const t of opts.targets) t.check({ databaseUrl: opts.databaseUrl });
+    for (const t of opts.targets) t.check({ databaseUrl: opts.databaseUrl, refDir: opts.refDir });
   } catch (e) {
     console.error(`bench: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
     process.exit(2);
@@ -302,7 +311,7 @@ async function main(): Promise<void> {
   const report = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    options: { quick: opts.quick, repeat: opts.repeat, databaseUrl: opts.databaseUrl ? "(given)" : undefined, cpuProf: opts.cpuProf },
+    options: { quick: opts.quick, repeat: opts.repeat, databaseUrl: opts.databaseUrl ? "(given)" : undefined, refDir: opts.refDir, cpuProf: opts.cpuProf },
     machine,
     targets: opts.targets.map((t) => ({ name: t.name, description: t.description, verifies: t.verifies })),
     workloads: opts.workloads,

@@ -17,6 +17,8 @@ import { benchDir, captureOutput, freePort, sleep, stopChild, Tail } from "../li
 import type { Endpoint, RunningTarget, StartOptions, Target } from "./types.js";
 
 const mainJs = join(benchDir, "..", "src", "cli", "main.js");
+/** The CLI of another checkout's build (taskdrop-ref, --ref DIR). */
+const refMainJs = (dir: string) => join(dir, "dist", "src", "cli", "main.js");
 
 function storeArgs(kind: "sqlite" | "postgres", databaseUrl?: string): string[] {
   return kind === "postgres" ? ["--store", "postgres", "--database-url", databaseUrl!] : [];
@@ -52,7 +54,7 @@ async function json(res: Response, ok: number, what: string): Promise<Record<str
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions): Promise<RunningTarget> {
+async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions, mainJs: string): Promise<RunningTarget> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const stores = storeArgs(kind, opts.databaseUrl);
@@ -119,12 +121,19 @@ async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions): P
   }
 }
 
-function makeTarget(name: string, kind: "sqlite" | "postgres"): Target {
+function makeTarget(name: string, kind: "sqlite" | "postgres", ref = false): Target {
+  const cli = (refDir: string | undefined) => (ref ? refMainJs(refDir ?? ".") : mainJs);
   return {
     name,
-    description: kind === "postgres" ? "Taskdrop, PostgreSQL store" : "Taskdrop, embedded store (SQLite + files)",
+    description: ref
+      ? "Taskdrop built in the --ref checkout, embedded store (the same-run \"before\")"
+      : kind === "postgres"
+        ? "Taskdrop, PostgreSQL store"
+        : "Taskdrop, embedded store (SQLite + files)",
     verifies: "sha256",
-    check({ databaseUrl }) {
+    check({ databaseUrl, refDir }) {
+      if (ref && !refDir) throw new Error(`the ${name} target needs --ref DIR (a checkout of Taskdrop, built)`);
+      const mainJs = cli(refDir);
       if (!existsSync(mainJs)) {
         throw new Error(
           `the ${name} target needs the built server, but ${relative(process.cwd(), mainJs)} is missing: run \`npm run build\` ` +
@@ -135,7 +144,7 @@ function makeTarget(name: string, kind: "sqlite" | "postgres"): Target {
         throw new Error(`the ${name} target needs --database-url URL (or TASKDROP_DATABASE_URL)`);
       }
     },
-    start: (opts) => startTaskdrop(kind, opts),
+    start: (opts) => startTaskdrop(kind, opts, cli(opts.refDir)),
     client(endpoint, http) {
       const auth = { authorization: `Bearer ${String(endpoint.token)}` };
       const tasks = `${String(endpoint.baseUrl)}/v1.0/me/todo/lists/${encodeURIComponent(String(endpoint.listId))}/tasks`;
@@ -181,3 +190,4 @@ function makeTarget(name: string, kind: "sqlite" | "postgres"): Target {
 
 export const taskdrop = makeTarget("taskdrop", "sqlite");
 export const taskdropPg = makeTarget("taskdrop-pg", "postgres");
+export const taskdropRef = makeTarget("taskdrop-ref", "sqlite", true);

@@ -11,6 +11,8 @@ export interface StartOptions {
   dataDir: string;
   /** PostgreSQL URL for targets that need one. */
   databaseUrl?: string;
+  /** The checkout (with dist/) the taskdrop-ref target runs from (--ref). */
+  refDir?: string;
   /** Where the server writes a V8 CPU profile when it exits (honoured by the Taskdrop targets). */
   cpuProfDir?: string;
 }
@@ -31,7 +33,7 @@ export interface Target {
   /** "sha256" when the stored bytes are read back and hashed, "length" when only counted. */
   verifies: "sha256" | "length";
   /** Throws an Error with a clear message when the target cannot run here. */
-  check(opts: { databaseUrl?: string }): void;
+  check(opts: { databaseUrl?: string; refDir?: string }): void;
   start(opts: StartOptions): Promise<RunningTarget>;
   /** Runs in the load generator. */
   client(endpoint: Endpoint, http: Http): UploadClient;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { topFrames } from "../../bench/lib/cpu-profile.js";
-import { aims, type Summary } from "../../bench/lib/report.js";
+import { aims, ratioPairs, type Summary } from "../../bench/lib/report.js";
 
 const frame = (functionName: string, url = "", lineNumber = 0) => ({ functionName, url, lineNumber });
 
@@ -43,4 +43,13 @@ test("aims mark each target met, NOT MET or n/a from same-run medians", () => {
   assert.equal(verdict["small: sessions/s ≥ 1.5× tus"], "met");
   assert.equal(verdict["concurrent64: MB/s ≥ 1.3× tus"], "n/a");
   assert.ok(!Object.keys(verdict).some((k) => k.includes("PostgreSQL")), "PostgreSQL rows only for taskdrop-pg");
+});
+
+test("--ref adds taskdrop/taskdrop-ref to the ratios and holds the reference build to no aim", () => {
+  const pairs = ratioPairs(["taskdrop", "taskdrop-ref", "baseline"]).map((p) => p.join("/"));
+  assert.ok(pairs.includes("taskdrop/taskdrop-ref"));
+  assert.ok(pairs.includes("taskdrop-ref/baseline"), "the reference build is still compared with the baseline");
+  const m = (median: number) => ({ min: median, median, max: median, n: 1 });
+  const summary: Summary = { single: { taskdrop: { mbps: m(96) }, "taskdrop-ref": { mbps: m(10) }, baseline: { mbps: m(100) } } };
+  assert.ok(aims(["taskdrop", "taskdrop-ref", "baseline"], summary).every((a) => a.target !== "taskdrop-ref"));
 });
