@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { fileSigningKey, newSigningKeyJson, parseSigningKey, type SigningKey } from "./auth/dev-issuer.js";
+import { cachingVerifier } from "./auth/token-cache.js";
 import { createVerifier } from "./auth/verifier.js";
 import type { Config } from "./config.js";
 import { buildApp } from "./http/app.js";
@@ -65,7 +66,7 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
     let listening = `${config.host}:${config.port}`;
     const app = await buildApp({
       deps,
-      verifier: createVerifier(config.auth, key),
+      verifier: cachingVerifier(createVerifier(config.auth, key)),
       urls: { publicUrl: config.publicUrl, trustProxy: config.trustProxy, https: tls !== null, fallbackHost: () => listening },
       https: tls ? { cert: tls.cert, key: tls.key } : null,
     });
