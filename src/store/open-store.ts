@@ -1,5 +1,4 @@
 import { ConfigError, type Config } from "../config.js";
-import { PgStore } from "./postgres/pg-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./types.js";
 
@@ -7,6 +6,8 @@ import type { Store } from "./types.js";
 export async function openStore(config: Config): Promise<Store> {
   if (config.store === "postgres") {
     if (!config.databaseUrl) throw new ConfigError("--store postgres needs --database-url (or TASKDROP_DATABASE_URL)");
+    // Loaded only here: the embedded store's process never loads pg (start-up time and memory).
+    const { PgStore } = await import("./postgres/pg-store.js");
     return PgStore.open(config.databaseUrl, { poolSize: config.databasePoolSize });
   }
   return SqliteStore.open(config.dataDir);
