@@ -23,7 +23,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --workloads x,y       among ${allWorkloads(false).map((w) => w.name).join(", ")} (default: all; with --quick: ${QUICK_DEFAULT.join(", ")})
   --repeat N            repetitions of each workload (default 3, or 1 with --quick)
   --database-url URL    PostgreSQL for the taskdrop-pg target (or TASKDROP_DATABASE_URL)
-  --ref DIR             also run taskdrop-ref: Taskdrop built in DIR (a checkout with dist/, e.g. a
+  --ref DIR             also run taskdrop-ref (and taskdrop-ref-pg with a database URL): Taskdrop built in DIR (a checkout with dist/, e.g. a
                         git worktree of main after npm run build), for a same-run before/after ratio
   --cpu-prof            profile the Taskdrop servers (node --cpu-prof): print each repetition's
                         top frames and keep the .cpuprofile files in bench/results/profiles
@@ -66,8 +66,7 @@ function parseOptions(argv: string[]): Options {
   const refDir = values.ref ? resolve(values.ref) : undefined;
   const targetNames = values.targets
     ? list(values.targets)
-    : TARGETS.map((t) => t.name).filter((n) => (n !== "taskdrop-pg" || databaseUrl) && (n !== "taskdrop-ref" || refDir));
-  if (refDir && !targetNames.includes("taskdrop-ref")) targetNames.splice(1, 0, "taskdrop-ref");
+    : TARGETS.map((t) => t.name).filter((n) => (!n.endsWith("-pg") || databaseUrl) && (!n.startsWith("taskdrop-ref") || refDir));
   const targets = targetNames.map(targetByName);
   const known = allWorkloads(quick);
   const workloadNames = values.workloads ? list(values.workloads) : known.map((w) => w.name).filter((n) => !quick || QUICK_DEFAULT.includes(n));

@@ -45,8 +45,9 @@ export interface Ratio {
 }
 
 /** Which "a/b" pairs to show: every target against the baseline, and Taskdrop against tus. */
-/** The target of another checkout's build (bench --ref); a yardstick, not held to the aims. */
+/** The targets of another checkout's build (bench --ref) are yardsticks, not held to the aims. */
 const REF = "taskdrop-ref";
+const isRef = (t: string) => t.startsWith(REF);
 
 export function ratioPairs(targets: string[]): [string, string][] {
   const pairs: [string, string][] = [];
@@ -58,6 +59,7 @@ export function ratioPairs(targets: string[]): [string, string][] {
   for (const t of targets) if (!t.startsWith("taskdrop") && t !== "baseline" && targets.includes("baseline")) pairs.push([t, "baseline"]);
   // --ref: this build against the reference build, the same run's before/after.
   if (targets.includes("taskdrop") && targets.includes(REF)) pairs.push(["taskdrop", REF]);
+  if (targets.includes("taskdrop-pg") && targets.includes(`${REF}-pg`)) pairs.push(["taskdrop-pg", `${REF}-pg`]);
   return pairs;
 }
 
@@ -90,7 +92,7 @@ export function aims(targets: string[], summary: Summary): Aim[] {
   const out: Aim[] = [];
   const med = (w: string, t: string, m: MetricName) => summary[w]?.[t]?.[m]?.median;
   const times = (x: number, y: number) => `${x.toFixed(x < 10 ? 2 : 0)} vs ${y.toFixed(y < 10 ? 2 : 0)} (${(x / y).toFixed(2)}×)`;
-  for (const t of targets.filter((x) => x.startsWith("taskdrop") && x !== REF)) {
+  for (const t of targets.filter((x) => x.startsWith("taskdrop") && !isRef(x))) {
     const at = (aim: string, x: number | undefined, y: number | undefined, ok: (x: number, y: number) => boolean, show = times) => {
       if (x === undefined || y === undefined) out.push({ target: t, aim, status: "n/a", detail: "workload or target not run" });
       else out.push({ target: t, aim, status: ok(x, y) ? "met" : "NOT MET", detail: show(x, y) });

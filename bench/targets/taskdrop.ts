@@ -126,7 +126,7 @@ function makeTarget(name: string, kind: "sqlite" | "postgres", ref = false): Tar
   return {
     name,
     description: ref
-      ? "Taskdrop built in the --ref checkout, embedded store (the same-run \"before\")"
+      ? `Taskdrop built in the --ref checkout, ${kind === "postgres" ? "PostgreSQL" : "embedded"} store (the same-run "before")`
       : kind === "postgres"
         ? "Taskdrop, PostgreSQL store"
         : "Taskdrop, embedded store (SQLite + files)",
@@ -191,3 +191,4 @@ function makeTarget(name: string, kind: "sqlite" | "postgres", ref = false): Tar
 export const taskdrop = makeTarget("taskdrop", "sqlite");
 export const taskdropPg = makeTarget("taskdrop-pg", "postgres");
 export const taskdropRef = makeTarget("taskdrop-ref", "sqlite", true);
+export const taskdropRefPg = makeTarget("taskdrop-ref-pg", "postgres", true);

@@ -49,7 +49,8 @@ test("--ref adds taskdrop/taskdrop-ref to the ratios and holds the reference bui
   const pairs = ratioPairs(["taskdrop", "taskdrop-ref", "baseline"]).map((p) => p.join("/"));
   assert.ok(pairs.includes("taskdrop/taskdrop-ref"));
   assert.ok(pairs.includes("taskdrop-ref/baseline"), "the reference build is still compared with the baseline");
+  assert.ok(ratioPairs(["taskdrop-pg", "taskdrop-ref-pg"]).some((p) => p.join("/") === "taskdrop-pg/taskdrop-ref-pg"));
   const m = (median: number) => ({ min: median, median, max: median, n: 1 });
   const summary: Summary = { single: { taskdrop: { mbps: m(96) }, "taskdrop-ref": { mbps: m(10) }, baseline: { mbps: m(100) } } };
-  assert.ok(aims(["taskdrop", "taskdrop-ref", "baseline"], summary).every((a) => a.target !== "taskdrop-ref"));
+  assert.ok(aims(["taskdrop", "taskdrop-ref", "taskdrop-ref-pg", "baseline"], summary).every((a) => !a.target.startsWith("taskdrop-ref")));
 });
