@@ -20,6 +20,25 @@ const mainJs = join(benchDir, "..", "src", "cli", "main.js");
 /** The CLI of another checkout's build (taskdrop-ref, --ref DIR). */
 const refMainJs = (dir: string) => join(dir, "dist", "src", "cli", "main.js");
 
+/**
+ * The reference build on PostgreSQL keeps to a schema of its own (created when missing): its
+ * migrations may be older than this build's, and a Taskdrop refuses a schema newer than it knows.
+ */
+const REF_SCHEMA = "taskdrop_bench_ref";
+async function refSchemaUrl(databaseUrl: string): Promise<string> {
+  const { default: pg } = await import("pg");
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${REF_SCHEMA}`);
+  } finally {
+    await c.end();
+  }
+  const u = new URL(databaseUrl);
+  u.searchParams.set("options", `-c search_path=${REF_SCHEMA}`);
+  return u.toString();
+}
+
 function storeArgs(kind: "sqlite" | "postgres", databaseUrl?: string): string[] {
   return kind === "postgres" ? ["--store", "postgres", "--database-url", databaseUrl!] : [];
 }
@@ -144,7 +163,8 @@ function makeTarget(name: string, kind: "sqlite" | "postgres", ref = false): Tar
         throw new Error(`the ${name} target needs --database-url URL (or TASKDROP_DATABASE_URL)`);
       }
     },
-    start: (opts) => startTaskdrop(kind, opts, cli(opts.refDir)),
+    start: async (opts) =>
+      startTaskdrop(kind, ref && kind === "postgres" ? { ...opts, databaseUrl: await refSchemaUrl(opts.databaseUrl!) } : opts, cli(opts.refDir)),
     client(endpoint, http) {
       const auth = { authorization: `Bearer ${String(endpoint.token)}` };
       const tasks = `${String(endpoint.baseUrl)}/v1.0/me/todo/lists/${encodeURIComponent(String(endpoint.listId))}/tasks`;
