@@ -7,6 +7,7 @@ import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { TokenVerifier } from "../auth/verifier.js";
+import { loggedPath } from "../log.js";
 import { errors } from "../domain/errors.js";
 import type { Deps } from "../services/deps.js";
 import { type RouteEnv } from "./caller.js";
@@ -121,7 +122,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
 
   app.addHook("onResponse", async (req, reply) => {
-    req.log.info({ event: "request", method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+    req.log.info({ event: "request", method: req.method, url: loggedPath(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });
 
   // close() drops only the connections idle at that instant. A streamed response (a $value) can be

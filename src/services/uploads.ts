@@ -9,6 +9,7 @@ import type { Attachment, UploadSession } from "../domain/models.js";
 import { decidePut } from "../domain/upload-session.js";
 import { drain, guardBody, parseContentDigest, sha256Of } from "./body-guard.js";
 import type { Deps } from "./deps.js";
+import { sessionFingerprint } from "../log.js";
 import { getTask } from "./tasks.js";
 import { takeUploadSlot } from "./upload-slots.js";
 
@@ -146,7 +147,7 @@ async function putLeased(
         return { lastRange, attachment };
       },
     });
-    d.log.debug({ event: "range_committed", sessionId, start, length, final }, "range committed");
+    d.log.debug({ event: "range_committed", session: sessionFingerprint(sessionId), start, length, final }, "range committed");
     return outcome(committed);
   } finally {
     await lease.release();
