@@ -65,7 +65,8 @@ export class ConfigError extends Error {}
 export type RawOptions = Partial<Record<OptionName, string | boolean>>;
 
 export const OPTIONS = {
-  host: { env: "HOST", alt: "TASKDROP_HOST", help: "address to listen on", def: "127.0.0.1" },
+  // Not HOST: shells and containers set it to the machine's name, which must never move the bind address.
+  host: { env: "TASKDROP_HOST", help: "address to listen on (HOST in the environment is ignored, with a warning)", def: "127.0.0.1" },
   port: { env: "PORT", alt: "TASKDROP_PORT", help: "port to listen on (default 8080, or 8443 with --https)", def: "" },
   dataDir: { env: "TASKDROP_DATA_DIR", help: "data directory (SQLite database, bytes, keys, certificates)", def: "./data" },
   store: { env: "TASKDROP_STORE", help: "store: sqlite (embedded) or postgres", def: "sqlite" },
@@ -155,6 +156,16 @@ function publicBaseUrl(v: string): string {
     throw new ConfigError(`--public-url must be a plain base URL (no query, fragment or credentials), got "${v}"`);
   }
   return `${u.origin}${u.pathname}`.replace(/\/+$/, "");
+}
+
+/**
+ * A warning for the start-up output when the environment has a HOST that Taskdrop ignores (older
+ * versions and many servers honour it): undefined when there is nothing to say.
+ */
+export function ignoredHostNotice(config: Pick<Config, "host">, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const host = env.HOST;
+  if (host === undefined || host === "" || host === config.host) return undefined;
+  return `HOST=${JSON.stringify(host).slice(1, -1)} is set in the environment and ignored: listening on ${config.host} (use --host or TASKDROP_HOST to change it)`;
 }
 
 export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { startServer } from "../server.js";
+import { ignoredHostNotice } from "../config.js";
 import { addServerOptions, configFrom, fail } from "./common.js";
 
 export function registerServe(program: Command): void {
@@ -11,6 +12,8 @@ export function registerServe(program: Command): void {
     try {
       const config = configFrom(opts);
       const server = await startServer(config);
+      const hostNotice = ignoredHostNotice(config);
+      if (hostNotice) server.deps.log.warn({ event: "host_env_ignored" }, hostNotice);
       const lines = [`Taskdrop serving ${server.url} (store: ${config.store}${config.store === "sqlite" ? `, data: ${config.dataDir}` : ""})`];
       if (server.tls?.caFile) {
         lines.push(`Development CA: ${server.tls.caFile}`, `Trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.caFile}`);
@@ -25,6 +28,7 @@ export function registerServe(program: Command): void {
               : "";
         lines.push(`Get a token with: taskdrop token --user alice${where}`);
       }
+      if (hostNotice) lines.push(`Warning: ${hostNotice}`);
       process.stderr.write(lines.join("\n") + "\n");
       let stopping = false;
       const stop = (signal: string) => {

@@ -21,11 +21,17 @@ export interface ProcessServerOptions {
   logLevel?: string;
   /** How long start/restart may take before failing the test. */
   startTimeoutMs?: number;
+  /** `--host` to pass (default 127.0.0.1); null passes none, so the environment decides. */
+  host?: string | null;
+  /** Extra environment for the process (TASKDROP_* of the test's own environment never reach it). */
+  env?: Record<string, string>;
 }
 
 export class ProcessServer {
   readonly dataDir: string;
   port = 0;
+  /** The address it listens on, from its start-up line. */
+  host = "127.0.0.1";
   /** e.g. http://127.0.0.1:41234 */
   url = "";
   child: ChildProcess | undefined;
@@ -65,7 +71,8 @@ export class ProcessServer {
   }
 
   private args(): string[] {
-    const a = [CLI, "serve", "--host", "127.0.0.1", "--port", String(this.port), "--data-dir", this.dataDir, "--log-level", this.o.logLevel ?? "warn"];
+    const host = this.o.host === undefined ? ["--host", "127.0.0.1"] : this.o.host === null ? [] : ["--host", this.o.host];
+    const a = [CLI, "serve", ...host, "--port", String(this.port), "--data-dir", this.dataDir, "--log-level", this.o.logLevel ?? "warn"];
     for (const [k, v] of Object.entries(this.o.flags ?? {})) {
       if (v === true) a.push(`--${k}`);
       else if (v !== false) a.push(`--${k}`, String(v));
@@ -77,7 +84,7 @@ export class ProcessServer {
     const deadline = Date.now() + (this.o.startTimeoutMs ?? 20_000);
     for (;;) {
       // Only the flags configure it: TASKDROP_* variables of the test's own environment stay out.
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_")));
+      const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_") && k !== "HOST")), ...this.o.env };
       const child = spawn(process.execPath, this.args(), { stdio: ["ignore", "pipe", "pipe"], env });
       this.child = child;
       this.starts++;
@@ -95,10 +102,11 @@ export class ProcessServer {
       // The first start listens on port 0 and reads the port from the start-up line; restarts reuse it.
       const ok = await new Promise<boolean>((resolve) => {
         const check = () => {
-          const m = /serving https?:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+          const m = /serving https?:\/\/(\d+\.\d+\.\d+\.\d+):(\d+)/.exec(err);
           if (m) {
             cleanup();
-            this.port = Number(m[1]);
+            this.host = m[1]!;
+            this.port = Number(m[2]);
             resolve(true);
           }
         };
@@ -124,7 +132,7 @@ export class ProcessServer {
       }
       throw new Error(`taskdrop serve did not start:\n${err}`);
     }
-    this.url = `http://127.0.0.1:${this.port}`;
+    this.url = `http://${this.host}:${this.port}`;
     await this.waitHealthy(deadline);
   }
 
