@@ -7,6 +7,10 @@
 //   so a typo (`contenType`) is not silently dropped.
 // - Names are file names, not paths: no `/` or `\`, not `.` or `..`, no control characters, not
 //   blank, well-formed Unicode, at most MAX_NAME_LENGTH code points.
+// - No bidirectional embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069):
+//   "invoice\u202Efdp.exe" shows as "invoiceexe.pdf" in every UI that lists it. Graph stores any
+//   string; Taskdrop refuses these (right-to-left names need none of them: the marks U+200E,
+//   U+200F and U+061C stay allowed).
 // - contentType must be a MIME type `type/subtype` with optional parameters (RFC 9110 grammar,
 //   ASCII only, since it is sent back as a response header); `null` counts as absent.
 // - The small-file body's `@odata.type`, when present, must name taskFileAttachment; `size`, when
@@ -63,6 +67,14 @@ function refuseUnknown(o: JsonObject, allowed: readonly string[], where: string)
   }
 }
 
+/** Bidirectional embeddings, overrides and isolates ("Trojan Source" characters). */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+
+/** The name with every bidirectional override removed (for names stored before they were refused). */
+export function withoutBidiControls(name: string): string {
+  return name.replace(new RegExp(BIDI_CONTROL.source, "g"), "");
+}
+
 /** Validate an attachment's file name (both creation routes share the rules). */
 export function validateName(value: unknown, where: string): string {
   if (value === undefined || value === null) throw errors.invalid(`${where}.name is required.`);
@@ -76,6 +88,11 @@ export function validateName(value: unknown, where: string): string {
   if (control) {
     const hex = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
     throw errors.invalid(`${where}.name must not contain control characters (U+${hex} at index ${control.index}).`);
+  }
+  const bidi = BIDI_CONTROL.exec(value);
+  if (bidi) {
+    const hex = bidi[0].codePointAt(0)!.toString(16).toUpperCase();
+    throw errors.invalid(`${where}.name must not contain bidirectional override characters (U+${hex} at index ${bidi.index}): they disguise a file's real name.`);
   }
   // With the u flag a proper surrogate pair is one code point, so this finds only lone halves.
   if (/\p{Cs}/u.test(value)) throw errors.invalid(`${where}.name is not well-formed Unicode (it has an unpaired surrogate).`);

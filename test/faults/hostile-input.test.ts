@@ -42,6 +42,7 @@ const KNOWN_HEADERS = new Set([
   "content-type", "content-length", "date", "connection", "keep-alive", "transfer-encoding", "request-id", "client-request-id",
   "location", "etag", "last-modified", "accept-ranges", "content-range", "content-disposition", "retry-after", "www-authenticate",
   "access-control-allow-origin", "access-control-expose-headers", "vary", "access-control-allow-credentials",
+  "x-content-type-options", "content-security-policy",
 ]);
 const SAFE_URL = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d+)?\/[A-Za-z0-9%._~!$&'()*+,;=:@/-]*$/;
 

@@ -54,6 +54,10 @@ const BAD_NAMES: Array<[unknown, string]> = [
   ["..", "not \"..\""],
   ["   ", "only whitespace"],
   ["\u3000", "only whitespace"],
+  ["invoice\u202Efdp.exe", "bidirectional override characters (U+202E at index 7)"],
+  ["\u202Aa.txt", "U+202A at index 0"],
+  ["a\u2066b\u2069.txt", "U+2066 at index 1"],
+  ["x\u2069", "U+2069"],
 ];
 
 describe("parseAttachmentInfo: accepted", () => {

@@ -9,6 +9,7 @@ import { callerOf, type RouteEnv } from "../../caller.js";
 import { ODATA_JSON, jsonBody, sendCollection, sendEntity, sendJson } from "../../reply.js";
 import { ATTACHMENT_SHAPE, attachmentLocation, attachmentView, attachmentsContext, uploadSessionCreatedView, uploadUrl } from "../../views.js";
 import { SMALL_FILE_LIMIT, describeBytes } from "../../../domain/limits.js";
+import { withoutBidiControls } from "../../../domain/attachment-info.js";
 
 type TaskParams = { listId: string; taskId: string };
 type AttParams = TaskParams & { attachmentId: string };
@@ -55,7 +56,10 @@ function parseByteRange(header: string | undefined, size: number): { start: numb
 async function sendValue(reply: FastifyReply, env: RouteEnv, a: Attachment, rangeHeader: string | undefined): Promise<FastifyReply> {
   const etag = `"${a.sha256}"`;
   reply.header("etag", etag).header("accept-ranges", "bytes").header("last-modified", new Date(a.lastModifiedAt).toUTCString());
-  reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(a.name)}`);
+  // The bytes are the user's, whatever type they claim: never rendered or sniffed into a page on our
+  // origin (the web page is served from it), always offered as a download.
+  reply.header("x-content-type-options", "nosniff").header("content-security-policy", "default-src 'none'; sandbox");
+  reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(withoutBidiControls(a.name))}`);
   const range = parseByteRange(rangeHeader, a.size);
   if (range === "unsatisfiable") {
     return reply.code(416).header("content-range", `bytes */${a.size}`).header("content-length", "0").send();
