@@ -5,12 +5,12 @@ import { STATUS_CODES, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestAsyncHookHandler } from "fastify";
 import type { TokenVerifier } from "../auth/verifier.js";
 import { loggedPath } from "../log.js";
 import { errors } from "../domain/errors.js";
 import type { Deps } from "../services/deps.js";
-import { type RouteEnv } from "./caller.js";
+import { authenticate, type RouteEnv } from "./caller.js";
 import { boundBodies } from "./body-limits.js";
 import { errorBody, sendError, toGraphError } from "./graph-errors.js";
 import { normalisePath } from "./key-syntax.js";
@@ -148,10 +148,27 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     await app.register(rateLimit, {
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      keyGenerator: (req: FastifyRequest) => req.headers.authorization ?? req.ip,
+      // The verified identity, not the header (whose spelling a caller controls: `bearer T`, `Bearer  T`
+      // would each get a fresh budget); anonymous callers and tokens that fail verification share
+      // their address's budget, so neither garbage tokens nor none at all escape the limit.
+      keyGenerator: async (req: FastifyRequest) => {
+        try {
+          const p = await authenticate(req, o);
+          return p.kind === "user" ? `user:${p.oid}` : `app:${p.appId}`;
+        } catch {
+          return `addr:${req.ip}`;
+        }
+      },
+      // Health probes come on a timer from the infrastructure, not from callers.
+      allowList: (req: FastifyRequest) => req.url.startsWith("/_taskdrop/"),
       errorResponseBuilder: (_req: FastifyRequest, ctx: { ttl: number }) => Object.assign(errors.rateLimited(Math.ceil(ctx.ttl / 1000)), { statusCode: 429 }),
       addHeaders: { "retry-after": true, "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
+      addHeadersOnExceeding: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
+      // Not per route (the plugin would run after each route's own auth hook, so a refused caller
+      // would never count): one app-wide hook, before every route's hooks and for unknown paths too.
+      global: false,
     });
+    app.addHook("onRequest", (app as unknown as { rateLimit(): onRequestAsyncHookHandler }).rateLimit());
   }
 
   boundBodies(app, { idleMs: config.bodyIdleTimeoutMs, maxBufferedBytes: config.maxBufferedBodyBytes });

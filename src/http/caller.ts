@@ -37,8 +37,13 @@ export function baseOf(req: FastifyRequest, env: RouteEnv): string {
 
 const MAX_USER_KEY = 320;
 
-export async function authenticate(req: FastifyRequest, env: RouteEnv): Promise<Principal> {
-  return env.verifier.verify(req.headers.authorization);
+// One verification per request: the rate limiter keys on the verified identity before the route runs.
+const verified = new WeakMap<FastifyRequest, Promise<Principal>>();
+
+export function authenticate(req: FastifyRequest, env: Pick<RouteEnv, "verifier">): Promise<Principal> {
+  let p = verified.get(req);
+  if (!p) verified.set(req, (p = env.verifier.verify(req.headers.authorization)));
+  return p;
 }
 
 /** Resolves the caller and the owner whose data the route touches, enforcing scopes and isolation. */
