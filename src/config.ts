@@ -6,14 +6,20 @@ import { isStoreKind, STORE_KINDS, type StoreKind } from "./store/types.js";
 
 export type SessionCasing = "pascal" | "camel";
 
-export interface AuthConfig {
-  /** "dev": Taskdrop signs and verifies its own tokens; "oidc": verify against an issuer's JWKS. */
-  mode: "dev" | "oidc";
-  issuer?: string;
-  audience?: string;
-  /** Explicit JWKS URL; otherwise discovered from `${issuer}/.well-known/openid-configuration`. */
-  jwksUrl?: string;
-}
+/** "dev": Taskdrop signs and verifies its own tokens; "oidc": verify against an issuer's JWKS. */
+export type AuthConfig =
+  | { mode: "dev" }
+  | {
+      mode: "oidc";
+      issuer: string;
+      audience: string;
+      /** Explicit JWKS URL; otherwise discovered from `${issuer}/.well-known/openid-configuration`. */
+      jwksUrl?: string;
+      /** Deadline of each fetch from the issuer (discovery, JWKS). */
+      fetchTimeoutMs: number;
+      /** Cached keys are refreshed after this long (and keep serving while the refresh fails). */
+      jwksMaxAgeSeconds: number;
+    };
 
 export interface Config {
   host: string;
@@ -103,6 +109,8 @@ export const OPTIONS = {
   authIssuer: { env: "TASKDROP_AUTH_ISSUER", help: "OpenID Connect issuer to trust instead of development tokens", def: "" },
   authAudience: { env: "TASKDROP_AUTH_AUDIENCE", help: "audience required with --auth-issuer", def: "" },
   authJwksUrl: { env: "TASKDROP_AUTH_JWKS_URL", help: "JWKS URL (default: discovered from the issuer)", def: "" },
+  authTimeout: { env: "TASKDROP_AUTH_TIMEOUT", help: "milliseconds each fetch from the issuer (discovery, JWKS) may take", def: "5000" },
+  authJwksMaxAge: { env: "TASKDROP_AUTH_JWKS_MAX_AGE", help: "seconds before the issuer's keys are refreshed (cached keys serve while it fails)", def: "600" },
 } as const;
 export type OptionName = keyof typeof OPTIONS;
 
@@ -224,7 +232,14 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
     rateLimitPerMinute: int("--rate-limit", get("rateLimit"), 0, 10_000_000),
     logLevel,
     auth: issuer
-      ? { mode: "oidc", issuer: url("--auth-issuer", issuer), audience, ...(jwks ? { jwksUrl: url("--auth-jwks-url", jwks) } : {}) }
+      ? {
+          mode: "oidc",
+          issuer: url("--auth-issuer", issuer),
+          audience: audience!,
+          ...(jwks ? { jwksUrl: url("--auth-jwks-url", jwks) } : {}),
+          fetchTimeoutMs: int("--auth-timeout", get("authTimeout"), 50, 120_000),
+          jwksMaxAgeSeconds: int("--auth-jwks-max-age", get("authJwksMaxAge"), 1, 7 * 86400),
+        }
       : { mode: "dev" },
   };
 }

@@ -66,7 +66,7 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
     let listening = `${config.host}:${config.port}`;
     const app = await buildApp({
       deps,
-      verifier: cachingVerifier(createVerifier(config.auth, key)),
+      verifier: cachingVerifier(createVerifier(config.auth, key, (e) => log.warn({ event: "issuer_keys_stale", err: e }, `keeping the cached issuer keys: ${e.message}`))),
       urls: { publicUrl: config.publicUrl, trustProxy: config.trustProxy, https: tls !== null, fallbackHost: () => listening },
       https: tls ? { cert: tls.cert, key: tls.key } : null,
     });

@@ -1,10 +1,11 @@
 // Turns an Authorization header into a Principal: development tokens (our own key) or tokens
 // from a real OpenID Connect issuer (its JWKS), by configuration.
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey, type CryptoKey } from "jose";
+import { jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey, type CryptoKey } from "jose";
 import type { AuthConfig } from "../config.js";
 import { errors } from "../domain/errors.js";
 import { DEV_ISSUER, GRAPH_APP_ID, GRAPH_AUDIENCE, type SigningKey } from "./dev-issuer.js";
 import type { Principal } from "./principal.js";
+import { RemoteKeys } from "./remote-keys.js";
 
 export interface TokenVerifier {
   verify(authorization: string | undefined): Promise<Principal>;
@@ -38,7 +39,8 @@ function explain(e: unknown): never {
   throw e;
 }
 
-export function createVerifier(cfg: AuthConfig, devKey: SigningKey | undefined): TokenVerifier {
+/** `onRefreshFailed`: told when the issuer's keys could not be refreshed and the cached ones keep serving. */
+export function createVerifier(cfg: AuthConfig, devKey: SigningKey | undefined, onRefreshFailed?: (e: Error) => void): TokenVerifier {
   let key: CryptoKey | JWTVerifyGetKey;
   let options: { issuer: string; audience: string | string[]; algorithms?: string[] };
   if (cfg.mode === "dev") {
@@ -46,13 +48,16 @@ export function createVerifier(cfg: AuthConfig, devKey: SigningKey | undefined):
     key = devKey.publicKey;
     options = { issuer: DEV_ISSUER, audience: [GRAPH_AUDIENCE, GRAPH_APP_ID], algorithms: ["ES256"] };
   } else {
-    let jwks: JWTVerifyGetKey | undefined;
-    const issuer = cfg.issuer!;
-    key = async (header, token) => {
-      if (!jwks) jwks = createRemoteJWKSet(new URL(cfg.jwksUrl ?? (await discoverJwks(issuer))));
-      return jwks(header, token);
-    };
-    options = { issuer, audience: cfg.audience! };
+    const issuer = cfg.issuer;
+    const remote = new RemoteKeys({
+      issuer,
+      ...(cfg.jwksUrl ? { jwksUrl: cfg.jwksUrl } : {}),
+      timeoutMs: cfg.fetchTimeoutMs,
+      maxAgeMs: cfg.jwksMaxAgeSeconds * 1000,
+      ...(onRefreshFailed ? { onRefreshFailed } : {}),
+    });
+    key = (header, token) => remote.getKey(header, token);
+    options = { issuer, audience: cfg.audience };
   }
   return {
     async verify(authorization) {
@@ -68,18 +73,4 @@ export function createVerifier(cfg: AuthConfig, devKey: SigningKey | undefined):
       return principalFrom(payload);
     },
   };
-}
-
-async function discoverJwks(issuer: string): Promise<string> {
-  const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch {
-    throw errors.unavailable(`The token issuer's configuration at ${url} cannot be fetched.`);
-  }
-  if (!res.ok) throw errors.unavailable(`The token issuer's configuration at ${url} answered ${res.status}.`);
-  const doc = (await res.json()) as { jwks_uri?: unknown };
-  if (typeof doc.jwks_uri !== "string") throw errors.unavailable(`The token issuer's configuration at ${url} has no jwks_uri.`);
-  return doc.jwks_uri;
 }

@@ -1,12 +1,11 @@
 // Authentication and authorisation over HTTP: bad tokens, scopes, app-only tokens, isolation
 // between users, and the real-issuer mode against an OpenID Connect issuer this test serves.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { generateKeyPair } from "jose";
 import { mintToken, newSigningKeyJson, parseSigningKey } from "../../src/auth/dev-issuer.js";
 import { call } from "../helpers/http.js";
+import { AUDIENCE, issue, startIssuer, type Issuer } from "../helpers/issuer.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { changesNothing, enc, expectError, oidOf, upnOf } from "./_foundation.js";
 
@@ -196,61 +195,6 @@ describe("isolation between users", () => {
 });
 
 // ---- real-issuer mode ----
-
-interface Issuer {
-  url: string;
-  key: { privateKey: CryptoKey; kid: string };
-  /** Requests the issuer answered, by path. */
-  hits: Map<string, number>;
-  close(): Promise<void>;
-}
-
-/** A minimal OpenID Connect issuer on 127.0.0.1: a discovery document and a JWKS with one RS256 key. */
-async function startIssuer(): Promise<Issuer> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const kid = "test-key-1";
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
-  const hits = new Map<string, number>();
-  let base = "";
-  const server: Server = createServer((req, res) => {
-    const path = req.url ?? "/";
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    if (path === "/tenant/.well-known/openid-configuration") {
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ issuer: `${base}/tenant`, jwks_uri: `${base}/tenant/keys`, id_token_signing_alg_values_supported: ["RS256"] }));
-    } else if (path === "/tenant/keys" || path === "/elsewhere/jwks.json") {
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ keys: [jwk] }));
-    } else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: `${base}/tenant`,
-    key: { privateKey, kid },
-    hits,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-const AUDIENCE = "api://taskdrop-tests";
-
-async function issue(
-  key: { privateKey: CryptoKey; kid: string },
-  o: { iss: string; aud?: string; exp?: number; claims?: Record<string, unknown> },
-): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ oid: "5d0b6f3e-1111-4222-8333-444455556666", preferred_username: "erin@contoso.example", scp: "Tasks.ReadWrite", ...o.claims })
-    .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
-    .setIssuer(o.iss)
-    .setAudience(o.aud ?? AUDIENCE)
-    .setIssuedAt(now)
-    .setExpirationTime(o.exp ?? now + 600)
-    .sign(key.privateKey);
-}
 
 describe("real-issuer mode (--auth-issuer, --auth-audience, --auth-jwks-url)", () => {
   let issuer: Issuer;
