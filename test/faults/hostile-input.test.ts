@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
+import { devUpn, devUserOid } from "../../src/auth/dev-issuer.js";
 import { call } from "../helpers/http.js";
 import { ProcessServer } from "../helpers/process-server.js";
 import { filesUnder } from "../helpers/files.js";
@@ -18,6 +19,8 @@ import { attachmentBytes, finishUpload, makeSession, makeTask, sessionState, sha
 import { head, RawConn, type RawResponse } from "../helpers/wire.js";
 
 const RUNS = Number(process.env.TASKDROP_FUZZ_RUNS ?? (process.env.TASKDROP_SOAK === "1" ? 3_000 : 200));
+/** The caller fuzz is cheap per request (keep-alive, no raw sockets): it carries most of a soak run. */
+const CALLER_RUNS = Number(process.env.TASKDROP_FUZZ_CALLER_RUNS ?? (process.env.TASKDROP_SOAK === "1" ? 10_000 : Math.max(RUNS, 300)));
 const SEED = process.env.TASKDROP_SEED ? Number(process.env.TASKDROP_SEED) : undefined;
 const params = (runs: number) => ({ numRuns: runs, includeErrorInReport: true, ...(SEED !== undefined ? { seed: SEED } : {}) });
 
@@ -267,6 +270,113 @@ describe("hostile input", () => {
       }),
       params(Math.ceil(RUNS / 2)),
     );
+  });
+
+  test(`fuzzed callers (${CALLER_RUNS} requests): read-only, foreign, app and anonymous callers change nothing of alice's`, async () => {
+    const owner = await makeTask(s.url, await s.token("alice"));
+    const aliceOid = devUserOid("alice");
+    const data = randomBytes(30);
+    const small = await call("POST", `${owner.taskUrl}/attachments`, { token: owner.token, json: { "@odata.type": "#microsoft.graph.taskFileAttachment", name: "kept.txt", contentBytes: data.toString("base64") } });
+    assert.equal(small.status, 201, small.text);
+    const attachmentId = small.json.id as string;
+    const uploadUrl = await makeSession(owner, data.length, "open.bin");
+    assert.equal((await call("PUT", uploadUrl, { body: data.subarray(0, 10), headers: { "content-type": "application/octet-stream", "content-range": `bytes 0-9/${data.length}` } })).status, 200);
+    const callers = {
+      aliceReadOnly: await s.mint(["--user", "alice", "--scopes", "Tasks.Read"]),
+      mallory: await s.mint(["--user", "mallory"]),
+      appReadOnly: await s.mint(["--app", "reporter", "--roles", "Tasks.Read.All"]),
+      garbage: "not.a.token",
+      anonymous: undefined,
+    } as const;
+    // What a read-only caller can learn: the sessions listing, and the URL its id makes.
+    const listed = await call("GET", `${owner.taskUrl}/attachmentSessions`, { token: callers.aliceReadOnly });
+    assert.equal(listed.status, 200, listed.text);
+    const listedUrl = `${owner.taskUrl}/attachmentSessions/${encodeURIComponent(listed.json.value[0].id)}`;
+
+    /** Everything alice can see of her To Do, bytes included (as SHA-256). */
+    const state = async () => {
+      const get = async (url: string) => {
+        const r = await call("GET", url, { token: owner.token });
+        assert.equal(r.status, 200, `${url}: ${r.status}`);
+        return r.json;
+      };
+      const out: unknown[] = [];
+      for (const l of (await get(`${owner.todo}/lists?$top=999`)).value) {
+        out.push(l);
+        for (const t of (await get(`${owner.todo}/lists/${encodeURIComponent(l.id)}/tasks?$top=999`)).value) {
+          const taskUrl = `${owner.todo}/lists/${encodeURIComponent(l.id)}/tasks/${encodeURIComponent(t.id)}`;
+          out.push(t);
+          for (const a of (await get(`${taskUrl}/attachments`)).value) out.push(a, sha256(await attachmentBytes(`${taskUrl}/attachments/${encodeURIComponent(a.id)}`, owner.token)));
+          out.push((await get(`${taskUrl}/attachmentSessions`)).value);
+        }
+      }
+      out.push(await sessionState(uploadUrl));
+      return out;
+    };
+    const before = await state();
+
+    const principal = fc.constantFrom("/me", `/users/${aliceOid}`, `/users/${devUpn("alice")}`, "/users/mallory@taskdrop.local");
+    const json = {
+      list: { displayName: "pwned" },
+      task: { title: "pwned" },
+      small: { "@odata.type": "#microsoft.graph.taskFileAttachment", name: "pwned.txt", contentBytes: "cHduZWQ=" },
+      session: { attachmentInfo: { attachmentType: "file", name: "pwned.bin", size: 3 } },
+    };
+    const L = encodeURIComponent(owner.listId);
+    const T = encodeURIComponent(owner.taskId);
+    const A = encodeURIComponent(attachmentId);
+    // [path under {version}{principal}/todo, the methods it serves, the body a write there would carry]
+    const targets: Array<[string, string[], unknown]> = [
+      ["/lists", ["GET", "POST"], json.list], [`/lists/${L}`, ["GET", "PATCH", "DELETE"], json.list],
+      [`/lists/${L}/tasks`, ["GET", "POST"], json.task], [`/lists/${L}/tasks/${T}`, ["GET", "PATCH", "DELETE"], json.task],
+      [`/lists/${L}/tasks/${T}/attachments`, ["GET", "POST"], json.small], [`/lists/${L}/tasks/${T}/attachments/${A}`, ["GET", "DELETE"], undefined],
+      [`/lists/${L}/tasks/${T}/Attachments('${A}')`, ["GET", "DELETE"], undefined], [`/lists/${L}/tasks/${T}/attachments/${A}/$value`, ["GET"], undefined],
+      [`/lists/${L}/tasks/${T}/attachments/createUploadSession`, ["POST"], json.session], [`/lists/${L}/tasks/${T}/attachmentSessions`, ["GET"], undefined],
+    ];
+    const SESSION_METHODS = ["GET", "PUT", "DELETE"];
+    const sessionUrls = fc.constantFrom(listedUrl, `${listedUrl}/content`, uploadUrl, `${uploadUrl}/content`);
+    const request = fc.record({
+      caller: fc.constantFrom(...(Object.keys(callers) as (keyof typeof callers)[])),
+      // Mostly a method the target serves (so that only authorisation stands between it and a change), sometimes any.
+      method: fc.oneof({ weight: 9, arbitrary: fc.nat(2) }, { weight: 1, arbitrary: fc.constantFrom("GET", "POST", "PATCH", "PUT", "DELETE") }),
+      version: fc.constantFrom("v1.0", "beta"),
+      principal,
+      target: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...targets.keys()) }, { weight: 2, arbitrary: sessionUrls }),
+      scheme: fc.constantFrom("Bearer", "bearer", "BEARER"),
+    });
+    const seen = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(request, async (q) => {
+        const token = callers[q.caller];
+        // The real uploadUrl is the owner's capability: only a caller holding a token is tried on it
+        // (the anonymous caller knows only what the listing shows).
+        if (typeof q.target === "string" && q.caller === "anonymous" && q.target.startsWith(uploadUrl)) return;
+        let url: string;
+        let body: unknown;
+        let served: string[];
+        if (typeof q.target === "string") [url, served] = [q.target, SESSION_METHODS];
+        else [url, served, body] = [`${s.url}/${q.version}${q.principal}/todo${targets[q.target]![0]}`, targets[q.target]![1], targets[q.target]![2]];
+        const method = typeof q.method === "string" ? q.method : served[q.method % served.length]!;
+        const headers: Record<string, string> = {};
+        if (token !== undefined) headers.authorization = `${q.scheme} ${token}`;
+        let r;
+        if (method === "PUT" && typeof q.target === "string") {
+          // The bytes the session expects next: a write that must be refused would otherwise succeed.
+          r = await call("PUT", url, { body: data.subarray(10, 20), headers: { ...headers, "content-type": "application/octet-stream", "content-range": `bytes 10-19/${data.length}` } });
+        } else {
+          r = await call(method, url, { headers, ...(method === "POST" || method === "PATCH" || method === "PUT" ? { json: body ?? {} } : {}) });
+        }
+        const key = `${q.caller} ${method} ${r.status}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+        assert.ok(r.status < 500, `${key} ${url}: ${r.text.slice(0, 200)}`);
+        // Mallory may of course write her own To Do (her /me, her /users/{upn}); nobody may write alice's.
+        const ownData = q.caller === "mallory" && typeof q.target === "number" && q.principal !== `/users/${aliceOid}` && q.principal !== `/users/${devUpn("alice")}`;
+        if (method !== "GET" && !ownData) assert.ok(r.status >= 400, `${q.caller} ${method} ${url} was answered ${r.status}: ${r.text.slice(0, 200)}`);
+      }),
+      params(CALLER_RUNS),
+    );
+    assert.deepEqual(await state(), before, "alice's To Do after the run");
+    console.log(`# callers fuzz: ${[...seen].sort().map(([k, n]) => `${k}: ${n}`).join(", ")}`);
   });
 
   test("after all of it: alive, nothing logged as an error, nothing written outside the data directory", () => {

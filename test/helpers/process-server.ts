@@ -167,6 +167,12 @@ export class ProcessServer {
     return t;
   }
 
+  /** Any development token `taskdrop token` mints on this data directory, e.g. ["--user", "bob", "--scopes", "Tasks.Read"]. */
+  async mint(args: string[]): Promise<string> {
+    const { stdout } = await run(process.execPath, [CLI, "token", ...args, "--data-dir", this.dataDir]);
+    return stdout.trim();
+  }
+
   /** Sends a signal (default SIGKILL) and waits until the process is gone. */
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     if (this.alive) this.child!.kill(signal);
