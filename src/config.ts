@@ -19,6 +19,8 @@ export type AuthConfig =
       fetchTimeoutMs: number;
       /** Cached keys are refreshed after this long (and keep serving while the refresh fails). */
       jwksMaxAgeSeconds: number;
+      /** The web page's sign-in with the issuer (authorization code + PKCE); absent: the page cannot sign in. */
+      web?: { clientId: string; scopes: string };
     };
 
 export interface Config {
@@ -111,6 +113,8 @@ export const OPTIONS = {
   authJwksUrl: { env: "TASKDROP_AUTH_JWKS_URL", help: "JWKS URL (default: discovered from the issuer)", def: "" },
   authTimeout: { env: "TASKDROP_AUTH_TIMEOUT", help: "milliseconds each fetch from the issuer (discovery, JWKS) may take", def: "5000" },
   authJwksMaxAge: { env: "TASKDROP_AUTH_JWKS_MAX_AGE", help: "seconds before the issuer's keys are refreshed (cached keys serve while it fails)", def: "600" },
+  webClientId: { env: "TASKDROP_WEB_CLIENT_ID", help: "OAuth client id of the web page at the issuer (public client, code + PKCE), with --auth-issuer", def: "" },
+  webScopes: { env: "TASKDROP_WEB_SCOPES", help: "scopes the web page asks the issuer for", def: "openid profile" },
 } as const;
 export type OptionName = keyof typeof OPTIONS;
 
@@ -204,6 +208,10 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
   const headersTimeoutMs = int("--headers-timeout", get("headersTimeout"), 100, 600_000);
   const bodyTimeoutMs = int("--body-timeout", get("bodyTimeout"), 100, 86_400_000);
   if (bodyTimeoutMs < headersTimeoutMs) throw new ConfigError(`--body-timeout (${bodyTimeoutMs}) must be at least --headers-timeout (${headersTimeoutMs}): it bounds the whole request`);
+  const webClientId = get("webClientId").trim();
+  if (webClientId && !issuer) throw new ConfigError("--web-client-id is the page's client at an OpenID Connect issuer: it needs --auth-issuer");
+  const webScopes = get("webScopes").split(/\s+/).filter(Boolean);
+  if (!webScopes.includes("openid")) webScopes.unshift("openid");
   return {
     host: get("host"),
     port,
@@ -239,6 +247,7 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
           ...(jwks ? { jwksUrl: url("--auth-jwks-url", jwks) } : {}),
           fetchTimeoutMs: int("--auth-timeout", get("authTimeout"), 50, 120_000),
           jwksMaxAgeSeconds: int("--auth-jwks-max-age", get("authJwksMaxAge"), 1, 7 * 86400),
+          ...(webClientId ? { web: { clientId: webClientId, scopes: webScopes.join(" ") } } : {}),
         }
       : { mode: "dev" },
   };

@@ -69,6 +69,7 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
       verifier: cachingVerifier(createVerifier(config.auth, key, (e) => log.warn({ event: "issuer_keys_stale", err: e }, `keeping the cached issuer keys: ${e.message}`))),
       urls: { publicUrl: config.publicUrl, trustProxy: config.trustProxy, https: tls !== null, fallbackHost: () => listening },
       https: tls ? { cert: tls.cert, key: tls.key } : null,
+      ...(key ? { devKey: key } : {}),
     });
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address() as AddressInfo;

@@ -14,7 +14,10 @@ export function registerServe(program: Command): void {
       const server = await startServer(config);
       const hostNotice = ignoredHostNotice(config);
       if (hostNotice) server.deps.log.warn({ event: "host_env_ignored" }, hostNotice);
-      const lines = [`Taskdrop serving ${server.url} (store: ${config.store}${config.store === "sqlite" ? `, data: ${config.dataDir}` : ""})`];
+      const lines = [
+        `Taskdrop serving ${server.url} (store: ${config.store}${config.store === "sqlite" ? `, data: ${config.dataDir}` : ""})`,
+        `Web page: ${config.publicUrl ?? server.url}/`,
+      ];
       if (server.tls?.caFile) {
         lines.push(`Development CA: ${server.tls.caFile}`, `Trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.caFile}`);
       }

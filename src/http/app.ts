@@ -6,6 +6,7 @@ import type { Socket } from "node:net";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestAsyncHookHandler } from "fastify";
+import type { SigningKey } from "../auth/dev-issuer.js";
 import type { TokenVerifier } from "../auth/verifier.js";
 import { loggedPath } from "../log.js";
 import { errors } from "../domain/errors.js";
@@ -19,6 +20,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { checkGraphRoutes, registerGroup } from "./route-group.js";
 import { todoGroup } from "./routes/todo/index.js";
 import { uploadUrlGroup } from "./routes/upload-url/index.js";
+import { webRoutes } from "./routes/web.js";
 import { unknownRouteError } from "./unknown-route.js";
 
 /** Large enough for the small-file POST: 3 MiB of bytes is about 4.2 MB of base64 JSON. */
@@ -40,6 +42,10 @@ export interface AppOptions {
   urls: UrlSettings;
   /** TLS material when serving HTTPS. */
   https?: { cert: string; key: string } | null;
+  /** The development signing key (development mode): the web page's sign-in mints tokens with it. */
+  devKey?: SigningKey;
+  /** Where the built web page is (default dist/public). */
+  pageDir?: string;
 }
 
 const answeringThenClosing = new WeakSet<Socket>();
@@ -205,5 +211,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     }
   }
   adminRoutes(app, o.deps);
+  webRoutes(app, { config, urls: o.urls, devKey: o.devKey, ...(o.pageDir ? { pageDir: o.pageDir } : {}) });
   return app;
 }
