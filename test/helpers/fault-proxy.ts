@@ -32,6 +32,8 @@ export interface ProxiedRequest {
   fault?: Fault["kind"];
   /** The server's status, when the request reached it and it answered. */
   status?: number;
+  /** Request-body bytes passed on to the server (requests without a fault; cut ones count what went through). */
+  forwardedBytes: number;
 }
 
 export interface FaultRule {
@@ -54,6 +56,11 @@ export interface FaultProxy {
   add(...rules: FaultRule[]): void;
   /** Drops every rule (and, with `log`, the log). */
   clear(o?: { log?: boolean }): void;
+  /**
+   * Passes request bodies on at about this many bytes per second in total, across all connections
+   * (undefined: as fast as they come), so a browser test can act while an upload is under way.
+   */
+  setUploadRate(bytesPerSecond: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -74,6 +81,46 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const rules: LiveRule[] = [];
   const log: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
+  let rate: number | undefined;
+  /** When the shared upload budget is free again (ms since the epoch). */
+  let freeAt = 0;
+
+  /**
+   * req → up, counting what is forwarded and, with a rate set, holding each chunk until its turn.
+   * One chunk at a time (the request is paused meanwhile), so backpressure still holds.
+   */
+  const pipeBody = (req: IncomingMessage, up: ReturnType<typeof httpRequest>, entry: ProxiedRequest) => {
+    // 'end' can come while the last chunk still waits for its turn: end only after it is written.
+    let pending = 0;
+    let ended = false;
+    req.on("data", (chunk: Buffer) => {
+      req.pause();
+      pending++;
+      const now = Date.now();
+      let delay = 0;
+      if (rate !== undefined) {
+        const start = Math.max(now, freeAt);
+        freeAt = start + (chunk.length / rate) * 1000;
+        delay = start - now;
+      }
+      setTimeout(() => {
+        pending--;
+        if (up.destroyed) return;
+        entry.forwardedBytes += chunk.length;
+        if (up.write(chunk)) req.resume();
+        else up.once("drain", () => req.resume());
+        if (ended && pending === 0) up.end();
+      }, delay);
+    });
+    // A client that goes away mid-body (a page reload) cuts the forwarded request too.
+    const onClose = () => up.destroy();
+    req.socket.once("close", onClose);
+    req.on("end", () => {
+      req.socket.off("close", onClose);
+      ended = true;
+      if (pending === 0) up.end();
+    });
+  };
 
   const pick = (r: ProxiedRequest): Fault | undefined => {
     for (const rule of rules) {
@@ -107,13 +154,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   };
 
   const server = createServer((req, res) => {
-    const entry: ProxiedRequest = { index: log.length, method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, at: Date.now() };
+    const entry: ProxiedRequest = { index: log.length, method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, at: Date.now(), forwardedBytes: 0 };
     log.push(entry);
     const fault = pick(entry);
     if (fault) entry.fault = fault.kind;
     switch (fault?.kind) {
       case undefined:
-        return void req.pipe(forward(req, entry, (up) => relay(res, up)));
+        return void pipeBody(req, forward(req, entry, (up) => relay(res, up)), entry);
       case "status": {
         // Drain the body first so the client sees the answer rather than a reset.
         req.resume();
@@ -206,6 +253,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       rules.length = 0;
       if (o.log) log.length = 0;
     },
+    setUploadRate: (bytesPerSecond) => void (rate = bytesPerSecond),
     async close() {
       for (const s of sockets) s.destroy();
       agent.destroy();
