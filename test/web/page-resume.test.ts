@@ -13,10 +13,9 @@ import type { Browser } from "playwright-core";
 import { chromiumSkipReason, launchChromium } from "../helpers/chromium.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { sha256 } from "../helpers/fixtures.js";
-import { call } from "../helpers/http.js";
 import { ProcessServer } from "../helpers/process-server.js";
 import { sleep } from "../helpers/wait.js";
-import { MiB, assertNoProblems, fileDir, newTask, openDetails, openPage, percentOf, rangeBytes, rowOf, signIn, waitForPercent, waitForState } from "./support.js";
+import { MiB, assertNoProblems, attachmentBytes, fileDir, newTask, openDetails, openPage, percentOf, rangeBytes, rowOf, signIn, taskThroughApi, waitForPercent, waitForState } from "./support.js";
 
 const skip = chromiumSkipReason();
 const SLACK = 8 * MiB;
@@ -42,13 +41,7 @@ describe("the web page resumes uploads", { skip }, () => {
   /** The attachment's bytes through the API, as the user the page signed in as. */
   const attachedBytes = async (user: string, title: string, name: string): Promise<Buffer> => {
     const token = await srv.token(user);
-    const todo = `${srv.url}/v1.0/me/todo`;
-    const list = (await call("GET", `${todo}/lists`, { token })).json.value[0];
-    const task = (await call("GET", `${todo}/lists/${list.id}/tasks`, { token })).json.value.find((t: { title: string }) => t.title === title);
-    const base = `${todo}/lists/${list.id}/tasks/${task.id}`;
-    const atts = (await call("GET", `${base}/attachments`, { token })).json.value.filter((a: { name: string }) => a.name === name);
-    assert.equal(atts.length, 1, `one attachment named ${name}`);
-    return (await call("GET", `${base}/attachments/${atts[0].id}/$value`, { token })).bytes;
+    return attachmentBytes((await taskThroughApi(srv.url, token, "Tasks", title)).taskUrl, token, name);
   };
 
   test("the server is killed at ~30 % and started again: the upload finishes by itself within size + 8 MiB", async () => {

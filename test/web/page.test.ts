@@ -10,7 +10,7 @@ import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { sha256 } from "../helpers/fixtures.js";
 import { call } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { MiB, assertNoProblems, fileDir, newList, newTask, openDetails, openPage, percentOf, progressOf, rangeBytes, rowOf, signIn, waitForPercent, waitForState } from "./support.js";
+import { MiB, assertNoProblems, attachmentBytes, fileDir, newList, newTask, openDetails, openPage, percentOf, progressOf, rangeBytes, rowOf, signIn, taskThroughApi, waitForPercent, waitForState } from "./support.js";
 
 const skip = chromiumSkipReason();
 
@@ -31,12 +31,10 @@ describe("the web page in headless Chromium", { skip }, () => {
     await s?.close();
   });
 
-  /** The API as the signed-in user sees it: the dev token the page got is the same user's. */
-  const api = async (user: string) => {
+  /** A task through the API as the signed-in user (the dev token the page got is the same user's). */
+  const task = async (user: string, listName: string, title: string) => {
     const token = await s.token({ user });
-    const todo = `${s.url}/v1.0/me/todo`;
-    const lists = (await call("GET", `${todo}/lists`, { token })).json.value as { id: string; displayName: string }[];
-    return { token, todo, lists };
+    return { token, ...(await taskThroughApi(s.url, token, listName, title)) };
   };
 
   test("sign in, make a list and a task, attach a 20 MB file: bytes identical through the API and the download link", async () => {
@@ -56,14 +54,9 @@ describe("the web page in headless Chromium", { skip }, () => {
       await assert.doesNotReject(rowOf(page, "photos.zip").getByText("20.0 MiB of 20.0 MiB").waitFor());
 
       // Through the API: one attachment, the same bytes.
-      const { token, todo, lists } = await api("web-alice");
-      const list = lists.find((l) => l.displayName === "Trip")!;
-      const tasks = (await call("GET", `${todo}/lists/${list.id}/tasks`, { token })).json.value;
-      const atts = (await call("GET", `${todo}/lists/${list.id}/tasks/${tasks[0].id}/attachments`, { token })).json.value;
-      assert.equal(atts.length, 1);
-      assert.equal(atts[0].name, "photos.zip");
-      const got = await call("GET", `${todo}/lists/${list.id}/tasks/${tasks[0].id}/attachments/${atts[0].id}/$value`, { token });
-      assert.equal(sha256(got.bytes), sha256(big.bytes));
+      const { token, taskUrl } = await task("web-alice", "Trip", "Pack the bags");
+      assert.equal((await call("GET", `${taskUrl}/attachments`, { token })).json.value.length, 1);
+      assert.equal(sha256(await attachmentBytes(taskUrl, token, "photos.zip")), sha256(big.bytes));
 
       // The details list it as a link with its size; the task shows the count.
       const details = page.getByRole("complementary", { name: "Details" });
@@ -78,7 +71,7 @@ describe("the web page in headless Chromium", { skip }, () => {
       // Delete from the details: gone through the API too.
       await details.getByRole("button", { name: "Delete photos.zip" }).click();
       await details.getByText("No files yet").waitFor();
-      const left = (await call("GET", `${todo}/lists/${list.id}/tasks/${tasks[0].id}/attachments`, { token })).json.value;
+      const left = (await call("GET", `${taskUrl}/attachments`, { token })).json.value;
       assert.equal(left.length, 0);
       assertNoProblems(run);
     } finally {
@@ -175,12 +168,9 @@ describe("the web page in headless Chromium", { skip }, () => {
       await waitForState(page, "stop-me.bin", "cancelled");
       await rowOf(page, "stop-me.bin").getByText("Cancelled: the upload session was deleted.").waitFor();
       proxy.setUploadRate(undefined);
-      const { token, todo, lists } = await api("web-dave");
-      const list = lists.find((l) => l.displayName === "Tasks")!;
-      const task = (await call("GET", `${todo}/lists/${list.id}/tasks`, { token })).json.value.find((t: { title: string }) => t.title === "Cancel me");
-      const base = `${todo}/lists/${list.id}/tasks/${task.id}`;
-      assert.deepEqual((await call("GET", `${base}/attachmentSessions`, { token })).json.value, [], "no session is left");
-      assert.deepEqual((await call("GET", `${base}/attachments`, { token })).json.value, [], "nothing was attached");
+      const { token, taskUrl } = await task("web-dave", "Tasks", "Cancel me");
+      assert.deepEqual((await call("GET", `${taskUrl}/attachmentSessions`, { token })).json.value, [], "no session is left");
+      assert.deepEqual((await call("GET", `${taskUrl}/attachments`, { token })).json.value, [], "nothing was attached");
       const del = proxy.log.filter((r) => r.method === "DELETE" && /attachmentSessions/.test(r.url));
       assert.equal(del.length, 1);
       assert.equal(del[0]!.status, 204);
@@ -227,10 +217,7 @@ describe("the web page in headless Chromium", { skip }, () => {
       await details.getByLabel("Title").fill("Bread rolls");
       await details.getByLabel("Title").press("Enter");
       await page.getByRole("list", { name: "Tasks" }).getByRole("button", { name: "Bread rolls" }).waitFor();
-      const { token, todo, lists } = await api("web-erin");
-      const list = lists.find((l) => l.displayName === "Shopping")!;
-      const tasks = (await call("GET", `${todo}/lists/${list.id}/tasks`, { token })).json.value as Record<string, any>[];
-      const bread = tasks.find((t) => t.title === "Bread rolls")!;
+      const { token, listUrl, tasks, task: bread } = await task("web-erin", "Shopping", "Bread rolls");
       assert.equal(bread.body.content, "Wholemeal");
       assert.equal(bread.importance, "high");
       assert.equal(bread.dueDateTime.dateTime.slice(0, 10), "2030-05-01");
@@ -247,7 +234,7 @@ describe("the web page in headless Chromium", { skip }, () => {
       await page.getByRole("button", { name: "Delete", exact: true }).click();
       await page.getByRole("heading", { level: 1, name: "Tasks" }).waitFor();
       assert.equal(await page.getByRole("navigation", { name: "Lists" }).getByRole("link", { name: "Shopping" }).count(), 0);
-      assert.equal((await call("GET", `${todo}/lists/${list.id}`, { token })).status, 404);
+      assert.equal((await call("GET", listUrl, { token })).status, 404);
       assertNoProblems(run);
     } finally {
       await run.context.close();
@@ -258,6 +245,7 @@ describe("the web page in headless Chromium", { skip }, () => {
     const run = await openPage(browser, `${proxy.url}/`);
     const { page } = run;
     try {
+      await page.getByLabel("User").waitFor();
       await page.keyboard.press("Tab");
       assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).name), "user");
       await page.keyboard.type("web-kim");

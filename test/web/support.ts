@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
 import type { ProxiedRequest } from "../helpers/fault-proxy.js";
+import { call } from "../helpers/http.js";
 
 export const MiB = 1_048_576;
 
@@ -108,4 +109,24 @@ export function rangeBytes(log: ProxiedRequest[], from = 0): number {
 
 export function assertNoProblems(run: PageRun): void {
   assert.deepEqual(run.problems, [], "the page logged errors");
+}
+
+/** A task the page made, found through the API by its list's name and its title (the user's own token). */
+export async function taskThroughApi(serverUrl: string, token: string, listName: string, title: string) {
+  const todo = `${serverUrl}/v1.0/me/todo`;
+  const list = ((await call("GET", `${todo}/lists`, { token })).json.value as { id: string; displayName: string }[]).find((l) => l.displayName === listName);
+  assert.ok(list, `a list named ${listName}`);
+  const listUrl = `${todo}/lists/${list.id}`;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const tasks = (await call("GET", `${listUrl}/tasks`, { token })).json.value as Record<string, any>[];
+  const task = tasks.find((t) => t.title === title);
+  assert.ok(task, `a task titled ${title}`);
+  return { listUrl, taskUrl: `${listUrl}/tasks/${task.id}`, task, tasks };
+}
+
+/** The bytes of the task's only attachment with this name. */
+export async function attachmentBytes(taskUrl: string, token: string, name: string): Promise<Buffer> {
+  const atts = ((await call("GET", `${taskUrl}/attachments`, { token })).json.value as { id: string; name: string }[]).filter((a) => a.name === name);
+  assert.equal(atts.length, 1, `one attachment named ${name}`);
+  return (await call("GET", `${taskUrl}/attachments/${atts[0]!.id}/$value`, { token })).bytes;
 }

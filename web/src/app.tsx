@@ -1,10 +1,12 @@
 // The page: sign-in, then lists (navigation), the open list's tasks, a task's details, and the
 // uploads panel. Every call goes through the client SDK against this server's own Graph routes.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { TaskdropClient, type TaskFileAttachment, type TodoTask, type TodoTaskList } from "../../src/client/index.js";
-import { formatBytes } from "./format.js";
-import { beginSignIn, finishSignIn, isCallback } from "./oidc.js";
-import { devSignIn, forgetDevUser, oidcSettings, readSettings, rememberedDevUser, sessionFromToken, type Session, type Settings } from "./session.js";
+import { TaskdropClient, type TodoTask, type TodoTaskList } from "../../src/client/index.js";
+import { Details } from "./details.js";
+import { droppedFiles } from "./drop.js";
+import { finishSignIn, isCallback } from "./oidc.js";
+import { devSignIn, forgetDevUser, oidcSettings, readSettings, rememberedDevUser, sessionFromToken, type Session } from "./session.js";
+import { SignIn } from "./signin.js";
 import { UploadsPanel } from "./uploads-panel.js";
 import { Uploads, type Target, type UploadRow } from "./uploads.js";
 import { inWords } from "./words.js";
@@ -49,51 +51,6 @@ export function App() {
   );
 }
 
-function SignIn({ settings, error, onSession }: { settings: Settings; error?: string; onSession: (s: Session) => void }) {
-  const [user, setUser] = useState(rememberedDevUser() ?? "");
-  const [problem, setProblem] = useState(error);
-  const [busy, setBusy] = useState(false);
-  const oidc = oidcSettings(settings);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      if (settings.auth === "dev") onSession(await devSignIn(user.trim()));
-      else if (oidc) location.assign(await beginSignIn(oidc, new URL(".", location.href).href, sessionStorage));
-    } catch (err) {
-      setProblem(`Could not sign in: ${(err as Error).message}`);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <main class="signin">
-      <h1>Taskdrop</h1>
-      <p>To Do lists with files attached, on this server's Graph API.</p>
-      <form onSubmit={submit}>
-        {settings.auth === "dev" ? (
-          <>
-            <p class="hint">Development mode: any user name signs in (tokens come from this server).</p>
-            <label>
-              User
-              <input name="user" autoComplete="username" required value={user} onInput={(e) => setUser((e.target as HTMLInputElement).value)} />
-            </label>
-          </>
-        ) : oidc ? (
-          <p class="hint">You sign in at {new URL(settings.issuer).host}.</p>
-        ) : (
-          <p class="hint">This server trusts tokens from {settings.issuer}, but the page has no client id there (start the server with --web-client-id).</p>
-        )}
-        <button type="submit" disabled={busy || (settings.auth === "oidc" && !oidc)}>
-          Sign in
-        </button>
-      </form>
-      {problem && <p role="alert" class="error">{problem}</p>}
-    </main>
-  );
-}
-
 function Signed({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const client = useMemo(
     () => new TaskdropClient({ baseUrl: new URL("v1.0", document.baseURI).href, token: () => session.token, retry: { retries: 8, baseDelayMs: 400, maxDelayMs: 5_000 } }),
@@ -123,12 +80,6 @@ interface TodoProps {
   client: TaskdropClient;
   uploads: Uploads;
   attachedRef: { current: (row: UploadRow) => void };
-}
-
-/** Files from a drop, or undefined when the drag carried none. */
-function droppedFiles(e: DragEvent): File[] | undefined {
-  const files = e.dataTransfer?.files;
-  return files && files.length > 0 ? Array.from(files) : undefined;
 }
 
 function Todo({ client, uploads, attachedRef }: TodoProps) {
@@ -429,173 +380,5 @@ function Todo({ client, uploads, attachedRef }: TodoProps) {
       )}
       <UploadsPanel uploads={uploads} />
     </div>
-  );
-}
-
-interface DetailsProps {
-  client: TaskdropClient;
-  listId: string;
-  task: TodoTask;
-  version: number;
-  onClose: () => void;
-  onPatch: (patch: Parameters<TaskdropClient["tasks"]["update"]>[2], doing: string) => Promise<void>;
-  onAttach: (files: File[]) => void;
-  onCount: (n: number) => void;
-}
-
-/** yyyy-mm-dd of a Graph dateTimeTimeZone (the date part, as To Do shows due dates). */
-const dueInput = (t: TodoTask) => t.dueDateTime?.dateTime.slice(0, 10) ?? "";
-
-function Details({ client, listId, task, version, onClose, onPatch, onAttach, onCount }: DetailsProps) {
-  const [title, setTitle] = useState(task.title);
-  const [notes, setNotes] = useState(task.body?.content ?? "");
-  const [attachments, setAttachments] = useState<TaskFileAttachment[] | undefined>();
-  const [problem, setProblem] = useState<string | undefined>();
-  const [dragging, setDragging] = useState(false);
-  const heading = useRef<HTMLHeadingElement>(null);
-
-  useEffect(() => heading.current?.focus(), []);
-  useEffect(() => {
-    client.attachments.list(listId, task.id).then(
-      (a) => {
-        setAttachments(a);
-        onCount(a.length);
-      },
-      (e) => setProblem(inWords(e, "Could not load the attachments")),
-    );
-  }, [task.id, version]);
-
-  const saveTitle = () => {
-    const t = title.trim();
-    if (t && t !== task.title) void onPatch({ title: t }, `Could not rename ${task.title}`);
-  };
-  const saveNotes = () => {
-    if (notes !== (task.body?.content ?? "")) void onPatch({ body: { content: notes, contentType: "text" } }, `Could not save the notes of ${task.title}`);
-  };
-
-  const download = async (a: TaskFileAttachment) => {
-    try {
-      const res = await client.attachments.content(listId, task.id, a.id);
-      const url = URL.createObjectURL(await res.blob());
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = a.name;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    } catch (e) {
-      setProblem(inWords(e, `Could not download ${a.name}`));
-    }
-  };
-
-  const remove = async (a: TaskFileAttachment) => {
-    try {
-      await client.attachments.delete(listId, task.id, a.id);
-      const rest = (attachments ?? []).filter((x) => x.id !== a.id);
-      setAttachments(rest);
-      onCount(rest.length);
-      setProblem(undefined);
-    } catch (e) {
-      setProblem(inWords(e, `Could not delete ${a.name}`));
-    }
-  };
-
-  return (
-    <aside
-      aria-label="Details"
-      class={`details${dragging ? " drop" : ""}`}
-      onDragOver={(e) => {
-        e.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        setDragging(false);
-        const files = droppedFiles(e);
-        if (files) onAttach(files);
-      }}
-    >
-      <div class="details-head">
-        <h2 tabIndex={-1} ref={heading}>
-          Details
-        </h2>
-        <button type="button" aria-label="Close details" onClick={onClose}>
-          ✕
-        </button>
-      </div>
-      <label>
-        Title
-        <input value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} onBlur={saveTitle} onKeyDown={(e) => e.key === "Enter" && saveTitle()} />
-      </label>
-      <label>
-        Notes
-        <textarea rows={4} value={notes} onInput={(e) => setNotes((e.target as HTMLTextAreaElement).value)} onBlur={saveNotes} />
-      </label>
-      <div class="row2">
-        <label>
-          Due date
-          <input
-            type="date"
-            value={dueInput(task)}
-            onChange={(e) => {
-              const v = (e.target as HTMLInputElement).value;
-              void onPatch({ dueDateTime: v ? { dateTime: `${v}T00:00:00.0000000`, timeZone: "UTC" } : (null as never) }, `Could not set the due date of ${task.title}`);
-            }}
-          />
-        </label>
-        <label>
-          Importance
-          <select
-            value={task.importance ?? "normal"}
-            onChange={(e) => void onPatch({ importance: (e.target as HTMLSelectElement).value as "low" | "normal" | "high" }, `Could not set the importance of ${task.title}`)}
-          >
-            <option value="low">Low</option>
-            <option value="normal">Normal</option>
-            <option value="high">High</option>
-          </select>
-        </label>
-      </div>
-      <h3>Attachments</h3>
-      {problem && (
-        <p role="alert" class="error">
-          {problem}
-        </p>
-      )}
-      {attachments === undefined ? (
-        <p class="empty">Loading…</p>
-      ) : attachments.length === 0 ? (
-        <p class="empty">No files yet. Drop files here or choose them.</p>
-      ) : (
-        <ul class="attachments" aria-label="Attachments">
-          {attachments.map((a) => (
-            <li key={a.id}>
-              <a href={client.attachmentUrl(listId, task.id, a.id) + "/$value"} onClick={(e) => (e.preventDefault(), void download(a))}>
-                {a.name}
-              </a>
-              <span class="size">{formatBytes(a.size)}</span>
-              <button type="button" class="link" aria-label={`Delete ${a.name}`} onClick={() => void remove(a)}>
-                Delete
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <label class="attach">
-        Attach files
-        <input
-          type="file"
-          multiple
-          onChange={(e) => {
-            const input = e.target as HTMLInputElement;
-            const files = Array.from(input.files ?? []);
-            input.value = "";
-            if (files.length) onAttach(files);
-          }}
-        />
-      </label>
-      <p class="hint">Up to 25 MiB per file. Drop files anywhere on this pane or on a task.</p>
-    </aside>
   );
 }
