@@ -2,6 +2,7 @@
 // it and both pass test/contract. Every method is atomic on its own; methods that take a `change`
 // callback run it inside the store's transaction (a GraphError thrown there rolls everything back).
 import type { Readable } from "node:stream";
+import type { Change } from "../domain/delta.js";
 import type { Attachment, RangeRecord, Task, TaskList, UploadSession, User } from "../domain/models.js";
 
 /** The stores Taskdrop has (`--store`); each implements Store and passes test/contract. */
@@ -34,6 +35,17 @@ export interface SessionLease {
    */
   writeRange(args: WriteRangeArgs): Promise<UploadSession>;
   release(): Promise<void>;
+}
+
+/** A page's worth of one change stream (see `Store.changes`). */
+export interface ChangeQuery {
+  /** Entries numbered after this… */
+  after: number;
+  /** …and at most this (the owner's newest number, read before the query). */
+  upTo: number;
+  /** Deletions count only when numbered after this too. */
+  removedAfter: number;
+  limit: number;
 }
 
 export interface Store {
@@ -86,6 +98,24 @@ export interface Store {
     /** The attachment's bytes, optionally a slice [start, end] inclusive. */
     read(att: Attachment, range?: { start: number; end: number }): Promise<Readable>;
     delete(owner: string, taskId: string, id: string): Promise<boolean>;
+  };
+
+  /**
+   * Change tracking for delta. Every write of a list or task (create, update, delete, the default
+   * list's creation) takes the next number of its owner's change sequence in the same transaction;
+   * a row keeps the number of its last change, a deletion leaves a tombstone with its number. One
+   * owner's numbers commit in order, so once `position()` reports N every change up to N is
+   * visible to the queries that follow.
+   */
+  changes: {
+    /** The owner's newest committed change number, and the highest whose tombstones were pruned. */
+    position(owner: string): Promise<{ seq: number; floor: number }>;
+    /** The owner's lists and list deletions in (after, upTo], oldest first. */
+    lists(owner: string, q: ChangeQuery): Promise<Array<Change<TaskList>>>;
+    /** One list's tasks and task deletions in (after, upTo], oldest first. */
+    tasks(owner: string, listId: string, q: ChangeQuery): Promise<Array<Change<Task>>>;
+    /** Forgets tombstones of deletions before `cutoff`, raising their owners' floors; returns how many. */
+    prune(cutoff: Date): Promise<number>;
   };
 
   sessions: {

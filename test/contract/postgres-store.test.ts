@@ -18,6 +18,7 @@ import {
   shouldReset,
   shouldShareDataWithPeers,
   shouldSurviveReopen,
+  shouldTrackChanges,
   type StoreUnderTest,
 } from "./store-contract.js";
 
@@ -67,4 +68,5 @@ describe("store contract: postgres", { skip }, () => {
   shouldShareDataWithPeers(open);
   shouldRefuseNewerSchema(open);
   shouldReset(open);
+  shouldTrackChanges(open);
 });

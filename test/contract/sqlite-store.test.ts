@@ -20,6 +20,7 @@ import {
   shouldRefuseNewerSchema,
   shouldReset,
   shouldSurviveReopen,
+  shouldTrackChanges,
   type StoreUnderTest,
 } from "./store-contract.js";
 
@@ -66,4 +67,5 @@ describe("store contract: sqlite", () => {
   shouldSurviveReopen(open);
   shouldRefuseNewerSchema(open);
   shouldReset(open);
+  shouldTrackChanges(open);
 });

@@ -894,3 +894,111 @@ export function shouldReset(open: OpenStore): void {
     });
   });
 }
+
+/** Every write of a list or task is numbered in the owner's change sequence; deletions leave tombstones. */
+export function shouldTrackChanges(open: OpenStore): void {
+  describe("changes", () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      t = x;
+      store = x.store;
+    });
+    const all = (upTo: number, after = 0, removedAfter = 0) => ({ after, upTo, removedAfter, limit: 1000 });
+    const summary = (cs: Array<{ seq: number } & ({ item: { id: string } } | { removed: string })>) =>
+      cs.map((c) => ("item" in c ? `+${c.item.id}` : `-${c.removed}`));
+
+    test("numbers creates, updates and deletes of tasks in order, per list", async () => {
+      assert.deepEqual(await store.changes.position("o1"), { seq: 0, floor: 0 });
+      const { list, task } = await seed(store, "o1");
+      const other = listFor("o1", "Other");
+      await store.lists.create(other);
+      const elsewhere = taskFor(other);
+      await store.tasks.create(elsewhere);
+      const p1 = await store.changes.position("o1");
+      assert.equal(p1.seq, 4, "list, task, list, task");
+      assert.deepEqual(summary(await store.changes.tasks("o1", list.id, all(p1.seq))), [`+${task.id}`]);
+      const t2 = taskFor(list, "second");
+      await store.tasks.create(t2);
+      await store.tasks.update("o1", list.id, task.id, (x) => ({ ...x, changeKey: "tk-1" }));
+      await store.tasks.delete("o1", list.id, t2.id, () => {});
+      const p2 = await store.changes.position("o1");
+      assert.equal(p2.seq, 7);
+      const since = await store.changes.tasks("o1", list.id, all(p2.seq, p1.seq, p1.seq));
+      assert.deepEqual(summary(since), [`+${task.id}`, `-${t2.id}`], "the updated task once (its newest state), the deleted one as a tombstone");
+      assert.equal((since[0] as { item: Task }).item.changeKey, "tk-1");
+      assert.deepEqual(since.map((c) => c.seq), [6, 7]);
+      assert.deepEqual(summary(await store.changes.tasks("o1", other.id, all(p2.seq))), [`+${elsewhere.id}`], "another list's stream is its own");
+      assert.deepEqual(summary(await store.changes.tasks("o2", list.id, all(p2.seq))), [], "another owner sees nothing");
+    });
+
+    test("honours upTo, limit and removedAfter", async () => {
+      const { list } = await seed(store, "o1");
+      const ts = [taskFor(list, "a"), taskFor(list, "b"), taskFor(list, "c")];
+      for (const x of ts) await store.tasks.create(x);
+      await store.tasks.delete("o1", list.id, ts[0]!.id, () => {});
+      const p = await store.changes.position("o1");
+      assert.equal(p.seq, 6);
+      assert.deepEqual((await store.changes.tasks("o1", list.id, all(4))).map((c) => c.seq), [2, 4], "nothing numbered above upTo (the deleted task's row is gone)");
+      assert.deepEqual(
+        (await store.changes.tasks("o1", list.id, { after: 0, upTo: p.seq, removedAfter: 0, limit: 2 })).map((c) => c.seq),
+        [2, 4],
+      );
+      assert.equal((await store.changes.tasks("o1", list.id, all(p.seq, 0, 6))).filter((c) => "removed" in c).length, 0, "deletions before removedAfter are left out");
+      assert.equal((await store.changes.tasks("o1", list.id, all(p.seq, 0, 5))).filter((c) => "removed" in c).length, 1);
+    });
+
+    test("lists: creation, rename and deletion; a deleted list's task tombstones go with it", async () => {
+      const { list, task } = await seed(store, "o1");
+      await store.lists.ensureDefault("o1", () => listFor("o1", "Tasks", "defaultList"));
+      await store.lists.update("o1", list.id, (l) => ({ ...l, displayName: "Renamed" }));
+      await store.tasks.delete("o1", list.id, task.id, () => {});
+      await store.lists.delete("o1", list.id, () => {});
+      const p = await store.changes.position("o1");
+      const cs = await store.changes.lists("o1", all(p.seq));
+      assert.equal(cs.length, 2);
+      assert.equal((cs[0] as { item: TaskList }).item.wellknownListName, "defaultList");
+      assert.deepEqual(summary(cs.slice(1)), [`-${list.id}`]);
+      assert.deepEqual(await store.changes.tasks("o1", list.id, all(p.seq)), []);
+    });
+
+    test("an attachment added or removed counts as a change of its task (hasAttachments)", async () => {
+      const { list, task } = await seed(store, "o1");
+      const before = (await store.changes.position("o1")).seq;
+      const att = attachmentFor(task, Buffer.from("hi"));
+      await store.attachments.createWithBytes(att, Buffer.from("hi"));
+      const afterAdd = (await store.changes.position("o1")).seq;
+      assert.ok(afterAdd > before);
+      assert.deepEqual(summary(await store.changes.tasks("o1", list.id, all(afterAdd, before, before))), [`+${task.id}`]);
+      await store.attachments.delete("o1", task.id, att.id);
+      const afterDelete = (await store.changes.position("o1")).seq;
+      assert.deepEqual(summary(await store.changes.tasks("o1", list.id, all(afterDelete, afterAdd, afterAdd))), [`+${task.id}`]);
+    });
+
+    test("prune forgets old tombstones and raises the floor; numbers survive a reopen", async () => {
+      const { list, task } = await seed(store, "o1");
+      await store.tasks.delete("o1", list.id, task.id, () => {});
+      const p = await store.changes.position("o1");
+      assert.equal(await store.changes.prune(new Date(Date.now() - HOUR)), 0, "nothing that old");
+      assert.equal(await store.changes.prune(new Date(Date.now() + HOUR)), 1);
+      assert.deepEqual(await store.changes.position("o1"), { seq: p.seq, floor: p.seq });
+      assert.deepEqual(await store.changes.tasks("o1", list.id, all(p.seq)), []);
+      store = await t.reopen();
+      assert.deepEqual(await store.changes.position("o1"), { seq: p.seq, floor: p.seq });
+      await store.tasks.create(taskFor(list));
+      assert.equal((await store.changes.position("o1")).seq, p.seq + 1);
+    });
+
+    test("reset keeps numbering past every token issued before it and raises the floor above them", async () => {
+      const { list } = await seed(store, "o1");
+      const before = await store.changes.position("o1");
+      await store.reset();
+      const after = await store.changes.position("o1");
+      assert.ok(after.floor > before.seq, "a token from before the reset is older than the floor (410)");
+      assert.ok(after.seq >= after.floor, "a new round starts at or above the floor");
+      await store.lists.create(listFor("o1"));
+      assert.ok((await store.changes.position("o1")).seq > after.seq);
+      assert.deepEqual(await store.changes.tasks("o1", list.id, all(after.seq + 10)), []);
+    });
+  });
+}

@@ -109,6 +109,31 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE sessions ADD COLUMN lease_token TEXT;
   ALTER TABLE sessions ADD COLUMN lease_until TIMESTAMPTZ;
   `,
+  // Delta (change tracking), step 4 here (step 4 of the embedded store too). Every write of a list or task bumps
+  // its owner's row in change_seqs inside the write's transaction; the row lock held until commit
+  // makes one owner's changes commit in the order of their numbers, so a reader that sees number N
+  // committed knows every smaller number is committed too.
+  `
+  ALTER TABLE lists ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
+  UPDATE lists SET change_seq = seq;
+  UPDATE tasks SET change_seq = seq;
+  CREATE TABLE change_seqs (owner TEXT PRIMARY KEY, seq BIGINT NOT NULL, floor BIGINT NOT NULL DEFAULT 0);
+  INSERT INTO change_seqs (owner, seq) SELECT oid, (SELECT coalesce(max(seq), 0) FROM lists) + (SELECT coalesce(max(seq), 0) FROM tasks) FROM users;
+  CREATE TABLE tombstones (
+    seq BIGINT NOT NULL,
+    owner TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('list', 'task')),
+    list_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    deleted_at TEXT NOT NULL,
+    PRIMARY KEY (owner, seq)
+  );
+  CREATE INDEX tombstones_stream ON tombstones (owner, kind, list_id, seq);
+  CREATE INDEX tombstones_age ON tombstones (deleted_at);
+  CREATE INDEX lists_changes ON lists (owner, change_seq);
+  CREATE INDEX tasks_changes ON tasks (list_id, change_seq);
+  `,
 ];
 
 /**

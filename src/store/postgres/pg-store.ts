@@ -10,18 +10,23 @@
 //   they arrive (where no reader looks), and one short transaction checks that the lease is still
 //   ours and commits the new offset. All or nothing: rows of a range that never committed are
 //   removed by the next holder before it stages, or with the session.
-// - Row locks are taken in one order everywhere (list, then task, then session/attachment), and
-//   are never held while a body streams, so deletions and cancels are never stuck behind an upload.
+// - Row locks are taken in one order everywhere (list, then task, then session/attachment, then the
+//   owner's change_seqs row, always last), and are never held while a body streams, so deletions
+//   and cancels are never stuck behind an upload.
+// - The change_seqs row lock is what orders one owner's changes: a transaction numbered N commits
+//   before N+1 can be numbered (see Store.changes).
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import pg from "pg";
 import { errors, isGraphError } from "../../domain/errors.js";
 import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
-import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
+import type { Change } from "../../domain/delta.js";
+import type { ChangeQuery, SessionLease, Store, WriteRangeArgs } from "../types.js";
 import { insertChunks, readStream, sha256Of, writeChunks } from "./chunks.js";
 import { migrate } from "./migrations.js";
 import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
+import { mergeChanges } from "../shared/changes.js";
 
 type Client = pg.PoolClient;
 
@@ -153,9 +158,14 @@ export class PgStore implements Store {
     // Every table of this schema but the settings and the migration record, found in the catalogue
     // so that tables added later are emptied too; one TRUNCATE takes the foreign keys among them.
     const { rows } = await this.pool.query<{ t: string }>(
-      "SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN ('settings', 'taskdrop_migrations')",
+      "SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN ('settings', 'taskdrop_migrations', 'change_seqs')",
     );
-    if (rows.length > 0) await this.pool.query(`TRUNCATE ${rows.map((r) => r.t).join(", ")}`);
+    // change_seqs stays: its numbers go on past the reset and its floor moves above every token
+    // issued before, so an old delta token gets 410 instead of missing what the reset removed.
+    await this.tx(async (c) => {
+      if (rows.length > 0) await c.query(`TRUNCATE ${rows.map((r) => r.t).join(", ")}`);
+      await c.query("UPDATE change_seqs SET seq = seq + 1, floor = seq + 1");
+    });
     this.hashes.clear();
   }
 
@@ -226,18 +236,19 @@ export class PgStore implements Store {
     },
     ensureDefault: async (owner: string, make: () => TaskList): Promise<void> => {
       if (await this.one("SELECT 1 FROM lists WHERE owner = $1 AND wellknown = 'defaultList'", [owner])) return;
-      // Two instances may race here; the partial unique index lets exactly one insert win.
-      await this.insertList(this.pool, make(), "ON CONFLICT (owner) WHERE wellknown = 'defaultList' DO NOTHING");
+      // Two instances may race here; the partial unique index lets exactly one insert win (the
+      // loser's change number is then skipped, which no reader minds).
+      await this.tx((c) => this.insertList(c, make(), "ON CONFLICT (owner) WHERE wellknown = 'defaultList' DO NOTHING"));
     },
     create: async (list: TaskList): Promise<void> => {
-      await this.insertList(this.pool, list);
+      await this.tx((c) => this.insertList(c, list));
     },
     update: async (owner: string, id: string, change: (l: TaskList) => TaskList): Promise<TaskList | undefined> =>
       this.tx(async (c) => {
         const r = (await c.query("SELECT * FROM lists WHERE owner = $1 AND id = $2 FOR UPDATE", [owner, id])).rows[0];
         if (!r) return undefined;
         const next = change(listFrom(r));
-        await c.query("UPDATE lists SET display_name = $1, change_key = $2 WHERE id = $3", [next.displayName, next.changeKey, id]);
+        await c.query("UPDATE lists SET display_name = $1, change_key = $2, change_seq = $3 WHERE id = $4", [next.displayName, next.changeKey, await this.nextChange(c, owner), id]);
         return next;
       }),
     delete: async (owner: string, id: string, guard: (l: TaskList) => void): Promise<boolean> =>
@@ -252,17 +263,84 @@ export class PgStore implements Store {
         await c.query("DELETE FROM tasks WHERE list_id = $1", [id]);
         await c.query("DELETE FROM lists WHERE id = $1", [id]);
         await this.freeBlobs(c, blobs);
+        // The list's task stream ends with it (its delta answers 404 now): its tombstones go too.
+        await c.query("DELETE FROM tombstones WHERE owner = $1 AND kind = 'task' AND list_id = $2", [owner, id]);
+        await this.tombstone(c, owner, "list", "", id);
         return true;
       }),
   };
 
-  private async insertList(q: pg.Pool | Client, l: TaskList, onConflict = ""): Promise<void> {
-    await q.query(
-      `INSERT INTO lists (id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ${onConflict}`,
+  private async insertList(c: Client, l: TaskList, onConflict = ""): Promise<void> {
+    await c.query(
+      `INSERT INTO lists (id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key, change_seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) ${onConflict}`,
       [l.id, l.ownerOid, l.displayName, l.wellknownListName, l.isOwner, l.isShared, l.createdAt, l.changeKey],
     );
+    // Numbered after the insert: the owner's change_seqs row is the last lock taken.
+    await c.query("UPDATE lists SET change_seq = $1 WHERE id = $2", [await this.nextChange(c, l.ownerOid), l.id]);
   }
+
+  /** The owner's next change number, its row locked until `c` commits; the last lock a transaction takes. */
+  private async nextChange(c: Client, owner: string): Promise<number> {
+    const { rows } = await c.query(
+      "INSERT INTO change_seqs (owner, seq) VALUES ($1, 1) ON CONFLICT (owner) DO UPDATE SET seq = change_seqs.seq + 1 RETURNING seq",
+      [owner],
+    );
+    return num(rows[0].seq);
+  }
+
+  /** Records a deletion in a stream (`listId` is "" for the owner's lists). */
+  private async tombstone(c: Client, owner: string, kind: "list" | "task", listId: string, itemId: string): Promise<void> {
+    await c.query("INSERT INTO tombstones (seq, owner, kind, list_id, item_id, deleted_at) VALUES ($1, $2, $3, $4, $5, $6)", [
+      await this.nextChange(c, owner),
+      owner,
+      kind,
+      listId,
+      itemId,
+      new Date().toISOString(),
+    ]);
+  }
+
+  /** Live rows and tombstones of one stream in (after, upTo], merged in number order. */
+  private async changesOf<T>(owner: string, kind: "list" | "task", listId: string, q: ChangeQuery, live: Row[], from: (r: Row) => T): Promise<Array<Change<T>>> {
+    const { rows: gone } = await this.pool.query(
+      "SELECT seq, item_id FROM tombstones WHERE owner = $1 AND kind = $2 AND list_id = $3 AND seq > $4 AND seq <= $5 ORDER BY seq LIMIT $6",
+      [owner, kind, listId, Math.max(q.after, q.removedAfter), q.upTo, q.limit],
+    );
+    return mergeChanges(live, gone, from, q.limit);
+  }
+
+  changes = {
+    position: async (owner: string): Promise<{ seq: number; floor: number }> => {
+      const r = await this.one("SELECT seq, floor FROM change_seqs WHERE owner = $1", [owner]);
+      return { seq: r ? num(r.seq) : 0, floor: r ? num(r.floor) : 0 };
+    },
+    lists: async (owner: string, q: ChangeQuery): Promise<Array<Change<TaskList>>> => {
+      const { rows } = await this.pool.query(
+        "SELECT * FROM lists WHERE owner = $1 AND change_seq > $2 AND change_seq <= $3 ORDER BY change_seq LIMIT $4",
+        [owner, q.after, q.upTo, q.limit],
+      );
+      return this.changesOf(owner, "list", "", q, rows, listFrom);
+    },
+    tasks: async (owner: string, listId: string, q: ChangeQuery): Promise<Array<Change<Task>>> => {
+      const { rows } = await this.pool.query(
+        "SELECT * FROM tasks WHERE list_id = $1 AND owner = $2 AND change_seq > $3 AND change_seq <= $4 ORDER BY change_seq LIMIT $5",
+        [listId, owner, q.after, q.upTo, q.limit],
+      );
+      return this.changesOf(owner, "task", listId, q, rows, taskFrom);
+    },
+    prune: async (cutoff: Date): Promise<number> =>
+      this.tx(async (c) => {
+        const at = cutoff.toISOString();
+        const { rows } = await c.query("DELETE FROM tombstones WHERE deleted_at < $1 RETURNING owner, seq", [at]);
+        const highest = new Map<string, number>();
+        for (const r of rows) highest.set(r.owner as string, Math.max(highest.get(r.owner as string) ?? 0, num(r.seq)));
+        for (const [owner, seq] of [...highest].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          await c.query("UPDATE change_seqs SET floor = GREATEST(floor, $2) WHERE owner = $1", [owner, seq]);
+        }
+        return rows.length;
+      }),
+  };
 
   /** Blob keys of the attachments and sessions whose `column` equals `value`. */
   private async blobsWhere(c: Client, column: "list_id" | "task_id", value: string): Promise<string[]> {
@@ -288,21 +366,24 @@ export class PgStore implements Store {
       return r ? taskFrom(r) : undefined;
     },
     create: async (t: Task): Promise<void> => {
-      await this.pool.query(
-        `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0)`,
-        [t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc)],
-      );
+      await this.tx(async (c) => {
+        await c.query(
+          `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count, change_seq)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)`,
+          [t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc), await this.nextChange(c, t.ownerOid)],
+        );
+      });
     },
     update: async (owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined> =>
       this.tx(async (c) => {
         const r = (await c.query("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 AND id = $3 FOR UPDATE", [owner, listId, id])).rows[0];
         if (!r) return undefined;
         const next = change(taskFrom(r));
-        await c.query("UPDATE tasks SET doc = $1, last_modified_at = $2, change_key = $3 WHERE id = $4", [
+        await c.query("UPDATE tasks SET doc = $1, last_modified_at = $2, change_key = $3, change_seq = $4 WHERE id = $5", [
           JSON.stringify(next.doc),
           next.lastModifiedAt,
           next.changeKey,
+          await this.nextChange(c, owner),
           id,
         ]);
         return next;
@@ -317,6 +398,7 @@ export class PgStore implements Store {
         await c.query("DELETE FROM attachments WHERE task_id = $1", [id]);
         await c.query("DELETE FROM tasks WHERE id = $1", [id]);
         await this.freeBlobs(c, blobs);
+        await this.tombstone(c, owner, "task", listId, id);
         return true;
       }),
   };
@@ -350,7 +432,8 @@ export class PgStore implements Store {
         if (!r) return false;
         // A completed session pointing at this attachment must not hand out its Location any more.
         await c.query("DELETE FROM sessions WHERE attachment_id = $1", [id]);
-        await c.query("UPDATE tasks SET attachment_count = attachment_count - 1 WHERE id = $1", [taskId]);
+        // hasAttachments may change: the task counts as changed for delta.
+        await c.query("UPDATE tasks SET attachment_count = attachment_count - 1, change_seq = $2 WHERE id = $1", [taskId, await this.nextChange(c, owner)]);
         await this.freeBlobs(c, [r.blob as string]);
         return true;
       }),
@@ -369,7 +452,7 @@ export class PgStore implements Store {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [att.id, att.ownerOid, att.listId, att.taskId, att.name, att.contentType, att.size, att.sha256, blob, att.createdAt, att.lastModifiedAt],
     );
-    await c.query("UPDATE tasks SET attachment_count = attachment_count + 1 WHERE id = $1", [att.taskId]);
+    await c.query("UPDATE tasks SET attachment_count = attachment_count + 1, change_seq = $2 WHERE id = $1", [att.taskId, await this.nextChange(c, att.ownerOid)]);
   }
 
   sessions = {

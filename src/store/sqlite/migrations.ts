@@ -97,4 +97,29 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE users_next RENAME TO users;
   CREATE INDEX users_upn ON users (upn_lower, upn_since);
   `,
+  // Delta (change tracking): every write of a list or task takes the next number of its owner's
+  // change sequence (change_seqs.seq); rows carry the number of their last change, deletions leave
+  // a tombstone with theirs. `floor` is the highest tombstone number pruned: a token older than it
+  // can no longer be answered (410). Existing rows get distinct numbers below every owner's start.
+  `
+  ALTER TABLE lists ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+  UPDATE lists SET change_seq = seq;
+  UPDATE tasks SET change_seq = seq;
+  CREATE TABLE change_seqs (owner TEXT PRIMARY KEY, seq INTEGER NOT NULL, floor INTEGER NOT NULL DEFAULT 0);
+  INSERT INTO change_seqs (owner, seq) SELECT oid, (SELECT coalesce(max(seq), 0) FROM lists) + (SELECT coalesce(max(seq), 0) FROM tasks) FROM users;
+  CREATE TABLE tombstones (
+    seq INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('list', 'task')),
+    list_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    deleted_at TEXT NOT NULL,
+    PRIMARY KEY (owner, seq)
+  );
+  CREATE INDEX tombstones_stream ON tombstones (owner, kind, list_id, seq);
+  CREATE INDEX tombstones_age ON tombstones (deleted_at);
+  CREATE INDEX lists_changes ON lists (owner, change_seq);
+  CREATE INDEX tasks_changes ON tasks (list_id, change_seq);
+  `,
 ];

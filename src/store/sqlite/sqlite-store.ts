@@ -6,13 +6,15 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { errors } from "../../domain/errors.js";
 import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
-import type { SessionLease, Store, WriteRangeArgs } from "../types.js";
+import type { Change } from "../../domain/delta.js";
+import type { ChangeQuery, SessionLease, Store, WriteRangeArgs } from "../types.js";
 import { BlobFiles } from "./blob-files.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { PRIVATE_DIR, privateFile } from "./private-files.js";
 import { MIGRATIONS } from "./migrations.js";
 import { attachmentFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { RunningHashes } from "../shared/running-hash.js";
+import { mergeChanges } from "../shared/changes.js";
 import { refuseNewerSchema } from "../shared/schema.js";
 
 export class SqliteStore implements Store {
@@ -146,13 +148,16 @@ export class SqliteStore implements Store {
 
   async reset(): Promise<void> {
     // Every table but the settings, found in the schema so that tables added later are emptied too.
-    const tables = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'settings'").all() as Row[]).map(
-      (r) => r.name as string,
-    );
+    // change_seqs stays: its numbers go on past the reset and its floor moves above every token
+    // issued before, so an old delta token gets 410 instead of missing what the reset removed.
+    const tables = (
+      this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('settings', 'change_seqs')").all() as Row[]
+    ).map((r) => r.name as string);
     await this.durably(() => {
       // Checked at commit, when every referencing row is gone too: the order of deletes is free.
       this.db.pragma("defer_foreign_keys = ON");
       for (const t of tables) this.db.prepare(`DELETE FROM "${t}"`).run();
+      this.db.prepare("UPDATE change_seqs SET seq = seq + 1, floor = seq + 1").run();
     });
     this.hashes.clear();
     await this.blobs.removeAll();
@@ -210,8 +215,8 @@ export class SqliteStore implements Store {
         if (!r) return undefined;
         const next = change(listFrom(r));
         this
-          .stmt("UPDATE lists SET display_name = ?, change_key = ? WHERE id = ?")
-          .run(next.displayName, next.changeKey, id);
+          .stmt("UPDATE lists SET display_name = ?, change_key = ?, change_seq = ? WHERE id = ?")
+          .run(next.displayName, next.changeKey, this.nextChange(owner), id);
         return next;
       })(),
     delete: async (owner: string, id: string, guard: (l: TaskList) => void): Promise<boolean> => {
@@ -224,6 +229,9 @@ export class SqliteStore implements Store {
         this.stmt("DELETE FROM attachments WHERE list_id = ?").run(id);
         this.stmt("DELETE FROM tasks WHERE list_id = ?").run(id);
         this.stmt("DELETE FROM lists WHERE id = ?").run(id);
+        // The list's task stream ends with it (its delta answers 404 now): its tombstones go too.
+        this.stmt("DELETE FROM tombstones WHERE owner = ? AND kind = 'task' AND list_id = ?").run(owner, id);
+        this.tombstone(owner, "list", "", id);
         return freed;
       })();
       if (blobs === undefined) return false;
@@ -233,13 +241,66 @@ export class SqliteStore implements Store {
   };
 
   private insertList(l: TaskList): void {
-    this
-      .stmt(
-        `INSERT INTO lists (id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(l.id, l.ownerOid, l.displayName, l.wellknownListName, l.isOwner ? 1 : 0, l.isShared ? 1 : 0, l.createdAt, l.changeKey);
+    this.db.transaction(() => {
+      this
+        .stmt(
+          `INSERT INTO lists (id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key, change_seq)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(l.id, l.ownerOid, l.displayName, l.wellknownListName, l.isOwner ? 1 : 0, l.isShared ? 1 : 0, l.createdAt, l.changeKey, this.nextChange(l.ownerOid));
+    })();
   }
+
+  /** The owner's next change number; call inside the transaction of the change it numbers. */
+  private nextChange(owner: string): number {
+    const r = this.stmt("INSERT INTO change_seqs (owner, seq) VALUES (?, 1) ON CONFLICT (owner) DO UPDATE SET seq = seq + 1 RETURNING seq").get(owner) as Row;
+    return r.seq as number;
+  }
+
+  /** Records a deletion in a stream (`listId` is "" for the owner's lists). */
+  private tombstone(owner: string, kind: "list" | "task", listId: string, itemId: string): void {
+    this
+      .stmt("INSERT INTO tombstones (seq, owner, kind, list_id, item_id, deleted_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(this.nextChange(owner), owner, kind, listId, itemId, new Date().toISOString());
+  }
+
+  /** Live rows and tombstones of one stream in (after, upTo], merged in number order. */
+  private changesOf<T>(owner: string, kind: "list" | "task", listId: string, q: ChangeQuery, live: Row[], from: (r: Row) => T): Array<Change<T>> {
+    const gone = this
+      .stmt("SELECT seq, item_id FROM tombstones WHERE owner = ? AND kind = ? AND list_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
+      .all(owner, kind, listId, Math.max(q.after, q.removedAfter), q.upTo, q.limit) as Row[];
+    return mergeChanges(live, gone, from, q.limit);
+  }
+
+  changes = {
+    position: async (owner: string): Promise<{ seq: number; floor: number }> => {
+      const r = this.stmt("SELECT seq, floor FROM change_seqs WHERE owner = ?").get(owner) as Row | undefined;
+      return { seq: (r?.seq as number | undefined) ?? 0, floor: (r?.floor as number | undefined) ?? 0 };
+    },
+    lists: async (owner: string, q: ChangeQuery): Promise<Array<Change<TaskList>>> => {
+      const live = this
+        .stmt("SELECT * FROM lists WHERE owner = ? AND change_seq > ? AND change_seq <= ? ORDER BY change_seq LIMIT ?")
+        .all(owner, q.after, q.upTo, q.limit) as Row[];
+      return this.changesOf(owner, "list", "", q, live, listFrom);
+    },
+    tasks: async (owner: string, listId: string, q: ChangeQuery): Promise<Array<Change<Task>>> => {
+      const live = this
+        .stmt("SELECT * FROM tasks WHERE list_id = ? AND owner = ? AND change_seq > ? AND change_seq <= ? ORDER BY change_seq LIMIT ?")
+        .all(listId, owner, q.after, q.upTo, q.limit) as Row[];
+      return this.changesOf(owner, "task", listId, q, live, taskFrom);
+    },
+    prune: async (cutoff: Date): Promise<number> =>
+      this.db.transaction(() => {
+        const at = cutoff.toISOString();
+        this
+          .stmt(
+            `UPDATE change_seqs SET floor = max(floor, (SELECT max(seq) FROM tombstones t WHERE t.owner = change_seqs.owner AND t.deleted_at < ?))
+             WHERE owner IN (SELECT owner FROM tombstones WHERE deleted_at < ?)`,
+          )
+          .run(at, at);
+        return this.stmt("DELETE FROM tombstones WHERE deleted_at < ?").run(at).changes;
+      })(),
+  };
 
   /** Blob keys of the attachments and sessions matching a condition on both tables. */
   private blobsWhere(condition: string, value: string): string[] {
@@ -266,12 +327,7 @@ export class SqliteStore implements Store {
       return r ? taskFrom(r) : undefined;
     },
     create: async (t: Task): Promise<void> => {
-      this
-        .stmt(
-          `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 0)`,
-        )
-        .run(t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc));
+      this.db.transaction(() => this.insertTask(t))();
     },
     update: async (owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined> =>
       this.db.transaction(() => {
@@ -279,8 +335,8 @@ export class SqliteStore implements Store {
         if (!r) return undefined;
         const next = change(taskFrom(r));
         this
-          .stmt("UPDATE tasks SET doc = ?, last_modified_at = ?, change_key = ? WHERE id = ?")
-          .run(JSON.stringify(next.doc), next.lastModifiedAt, next.changeKey, id);
+          .stmt("UPDATE tasks SET doc = ?, last_modified_at = ?, change_key = ?, change_seq = ? WHERE id = ?")
+          .run(JSON.stringify(next.doc), next.lastModifiedAt, next.changeKey, this.nextChange(owner), id);
         return next;
       })(),
     delete: async (owner: string, listId: string, id: string, guard: (t: Task) => void): Promise<boolean> => {
@@ -292,6 +348,7 @@ export class SqliteStore implements Store {
         this.stmt("DELETE FROM sessions WHERE task_id = ?").run(id);
         this.stmt("DELETE FROM attachments WHERE task_id = ?").run(id);
         this.stmt("DELETE FROM tasks WHERE id = ?").run(id);
+        this.tombstone(owner, "task", listId, id);
         return freed;
       })();
       if (blobs === undefined) return false;
@@ -299,6 +356,15 @@ export class SqliteStore implements Store {
       return true;
     },
   };
+
+  private insertTask(t: Task): void {
+    this
+      .stmt(
+        `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count, change_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+      )
+      .run(t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc), this.nextChange(t.ownerOid));
+  }
 
   attachments = {
     all: async (owner: string, taskId: string): Promise<Attachment[]> =>
@@ -337,7 +403,8 @@ export class SqliteStore implements Store {
         this.stmt("DELETE FROM attachments WHERE id = ?").run(id);
         // A completed session pointing at this attachment must not hand out its Location any more.
         this.stmt("DELETE FROM sessions WHERE attachment_id = ?").run(id);
-        this.stmt("UPDATE tasks SET attachment_count = attachment_count - 1 WHERE id = ?").run(taskId);
+        // hasAttachments may change: the task counts as changed for delta.
+        this.stmt("UPDATE tasks SET attachment_count = attachment_count - 1, change_seq = ? WHERE id = ?").run(this.nextChange(owner), taskId);
         return r.blob as string;
       })();
       if (blob === undefined) return false;
@@ -356,7 +423,7 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(att.id, att.ownerOid, att.listId, att.taskId, att.name, att.contentType, att.size, att.sha256, blob, att.createdAt, att.lastModifiedAt);
-    this.stmt("UPDATE tasks SET attachment_count = attachment_count + 1 WHERE id = ?").run(att.taskId);
+    this.stmt("UPDATE tasks SET attachment_count = attachment_count + 1, change_seq = ? WHERE id = ?").run(this.nextChange(att.ownerOid), att.taskId);
   }
 
   sessions = {
