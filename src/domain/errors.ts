@@ -21,6 +21,7 @@ export type ErrorKind =
   | "unknownSegment"
   | "methodNotAllowed"
   | "tooManySessions"
+  | "syncStateNotFound"
   | "internal"
   | "unavailable";
 
@@ -57,6 +58,8 @@ const SHAPES: Record<ErrorKind, Shape> = {
   unknownSegment: { status: 400, code: "BadRequest" },
   methodNotAllowed: { status: 405, code: "Request_BadRequest" },
   tooManySessions: { status: 429, code: "activityLimitReached", inner: { code: "ErrorQuotaExceeded", outerMessage: "Too many open upload sessions" } },
+  // Delta tokens older than the kept change history (observed with this code on To Do task delta).
+  syncStateNotFound: { status: 410, code: "syncStateNotFound" },
   internal: { status: 500, code: "generalException" },
   unavailable: { status: 503, code: "serviceNotAvailable" },
 };
@@ -110,6 +113,8 @@ export const errors = {
     new GraphError("tooManySessions", `A user may have at most ${cap} open upload sessions; finish or delete some first.`, { "retry-after": "60" }),
   unknownSegment: (segment: string) => new GraphError("unknownSegment", `Resource not found for the segment '${segment}'.`),
   methodNotAllowed: () => new GraphError("methodNotAllowed", "The HTTP method is not allowed on this resource."),
+  syncStateNotFound: () =>
+    new GraphError("syncStateNotFound", "The sync state generation is not found: the delta token is older than the change history kept; synchronize the collection again from the start."),
   internal: () => new GraphError("internal", "An internal error occurred; the request changed nothing."),
   unavailable: (detail = "The service is shutting down or its store is unavailable.") => new GraphError("unavailable", detail),
 };

@@ -1,5 +1,7 @@
 // Expired sessions and orphaned bytes are swept on a timer, with a grace period past expiry so
 // that a write still streaming when its session expires is never collected from under it.
+// The same sweep forgets deletions older than delta's retention.
+import { pruneChanges } from "./delta.js";
 import type { Deps } from "./deps.js";
 
 export function startJanitor(d: Deps): { stop(): void; sweepNow(): Promise<number> } {
@@ -11,6 +13,8 @@ export function startJanitor(d: Deps): { stop(): void; sweepNow(): Promise<numbe
       const cutoff = new Date(d.now().getTime() - d.config.janitorGraceSeconds * 1000);
       const n = await d.store.sessions.sweepExpired(cutoff);
       if (n > 0) d.log.info({ event: "janitor_swept", sessions: n }, "expired sessions swept");
+      const pruned = await pruneChanges(d);
+      if (pruned > 0) d.log.info({ event: "janitor_pruned", tombstones: pruned }, "old deletions forgotten by delta");
       return n;
     })().finally(() => {
       running = undefined;
