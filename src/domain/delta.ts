@@ -13,7 +13,7 @@
 // next page or round: it appears in this round or the next, never in neither.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { errors } from "./errors.js";
-import { MAX_TOP } from "./odata.js";
+import { MAX_TOP, parseQuery, type EntityShape } from "./odata.js";
 
 /** Graph's Exchange-backed delta pages hold 10 items unless `Prefer: odata.maxpagesize` asks otherwise. */
 export const DELTA_DEFAULT_PAGE_SIZE = 10;
@@ -152,4 +152,45 @@ export function cutPage<T>(at: RoundState & { phase: "page" }, changes: Change<T
   }
   const { cursor: _c, removedAfter: _r, ...common } = at;
   return { entries: changes, next: { ...common, phase: "done", since: Math.max(upTo, at.cursor) } };
+}
+
+// ---- the request ----
+
+export interface DeltaQuery {
+  skiptoken: string | undefined;
+  deltatoken: string | undefined;
+  select: string[] | undefined;
+  top: number | undefined;
+}
+
+const DELTA_OPTIONS = new Set(["$skiptoken", "$deltatoken", "$select", "$top"]);
+
+/**
+ * The query of a delta request: the state tokens, and `$select`/`$top` (To Do's delta pages take
+ * those two). Filtering, ordering and counting a change stream are refused rather than ignored.
+ */
+export function parseDeltaQuery(query: Record<string, string | string[] | undefined>, shape: EntityShape): DeltaQuery {
+  const one = (k: string): string | undefined => {
+    const v = query[k];
+    if (Array.isArray(v)) throw errors.invalid(`Query option ${k} was given more than once.`);
+    return v;
+  };
+  for (const k of Object.keys(query)) {
+    // Graph's SDKs spell the tokens $skipToken/$deltaToken too.
+    const lower = k.toLowerCase();
+    if (lower.startsWith("$") && !DELTA_OPTIONS.has(lower)) throw errors.invalid(`Query option '${k}' is not supported on delta.`);
+  }
+  const pick = (name: string) => {
+    const keys = Object.keys(query).filter((k) => k.toLowerCase() === name);
+    if (keys.length > 1) throw errors.invalid(`Query option ${name} was given more than once.`);
+    return keys.length === 0 ? undefined : one(keys[0]!);
+  };
+  const selectRaw = pick("$select");
+  const topRaw = pick("$top");
+  return {
+    skiptoken: pick("$skiptoken"),
+    deltatoken: pick("$deltatoken"),
+    select: selectRaw === undefined ? undefined : parseQuery({ $select: selectRaw }, shape).select,
+    top: topRaw === undefined ? undefined : Math.max(1, parseQuery({ $top: topRaw }, shape).top),
+  };
 }

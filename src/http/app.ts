@@ -26,7 +26,7 @@ import { unknownRouteError } from "./unknown-route.js";
 /** Large enough for the small-file POST: 3 MiB of bytes is about 4.2 MB of base64 JSON. */
 export const JSON_BODY_LIMIT = 5 * 1024 * 1024;
 
-export const EXPOSED_HEADERS = ["Location", "ETag", "request-id", "client-request-id", "Retry-After", "WWW-Authenticate", "Content-Range"];
+export const EXPOSED_HEADERS = ["Location", "ETag", "request-id", "client-request-id", "Retry-After", "WWW-Authenticate", "Content-Range", "Preference-Applied"];
 
 declare module "fastify" {
   interface FastifyRequest {

@@ -5,8 +5,10 @@ import { errors } from "../domain/errors.js";
 import { requireId, type IdKind } from "../domain/ids.js";
 
 /**
- * Functions Graph has where a list or task id would go (`lists/delta`, `tasks/delta`). Until a route
- * serves one, it is an unknown segment (400 "Resource not found for the segment"), not a malformed id.
+ * Functions Graph has where a list or task id would go (`lists/delta`, `tasks/delta`). Where a route
+ * serves one (routes/todo/delta.ts) the router picks it before the id route; anywhere else
+ * (`lists/delta/tasks`) it is an unknown segment (400 "Resource not found for the segment"), not a
+ * malformed id.
  */
 export const GRAPH_FUNCTIONS: ReadonlySet<string> = new Set(["delta"]);
 const HAS_FUNCTIONS: ReadonlySet<IdKind> = new Set(["list", "task"]);

@@ -1,6 +1,7 @@
 // Small helpers for Graph-shaped success answers.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { errors } from "../domain/errors.js";
+import type { Change } from "../domain/delta.js";
 import { page, type EntityShape, parseQuery, project } from "../domain/odata.js";
 
 export const ODATA_JSON = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
@@ -37,6 +38,28 @@ export function sendCollection<T>(
     body["@odata.nextLink"] = `${base}${url.pathname}?${url.searchParams.toString().replace(/%24/g, "$")}`;
   }
   return sendJson(reply, 200, body);
+}
+
+/**
+ * Answers a delta page: items as their views (cut to the round's `$select`), deletions as
+ * `@removed` entries, and the link that continues (`@odata.nextLink` with `$skiptoken`, or the
+ * round's `@odata.deltaLink` with `$deltatoken`) on the path the client used.
+ */
+export function sendDeltaPage<T>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  base: string,
+  context: string,
+  page: { entries: Array<Change<T>>; select: string[] | undefined; link: { kind: "next"; skiptoken: string } | { kind: "delta"; deltatoken: string } },
+  view: (t: T) => Record<string, unknown>,
+  removed: (id: string) => Record<string, unknown>,
+  pageSizeApplied: number | undefined,
+): FastifyReply {
+  const value = page.entries.map((c) => ("item" in c ? project(view(c.item), page.select) : removed(c.removed)));
+  const path = new URL(req.url, "http://placeholder").pathname;
+  const link = page.link.kind === "next" ? { "@odata.nextLink": `${base}${path}?$skiptoken=${page.link.skiptoken}` } : { "@odata.deltaLink": `${base}${path}?$deltatoken=${page.link.deltatoken}` };
+  if (pageSizeApplied !== undefined) reply.header("preference-applied", `odata.maxpagesize=${pageSizeApplied}`);
+  return sendJson(reply, 200, { "@odata.context": context, value, ...link });
 }
 
 /** A JSON body is required: refuse other media types before looking at it. */

@@ -27,6 +27,14 @@ export const attachmentsContext = (s: UrlScope, listId: string, taskId: string) 
 export const sessionsContext = (s: UrlScope, listId: string, taskId: string) =>
   contextUrl(s, `lists('${enc(listId)}')/tasks('${enc(taskId)}')/attachmentSessions`);
 
+/** Delta pages are typed collections, not navigation paths (`$metadata#Collection(todoTask)`). */
+export const deltaContext = (s: UrlScope, type: "todoTaskList" | "todoTask") => `${s.base}/${s.version}/$metadata#Collection(${type})`;
+
+/** A deleted item in a delta page: its id and why it went (To Do deletions cannot be restored). */
+export function removedView(id: string): Record<string, unknown> {
+  return { id, "@removed": { reason: "deleted" } };
+}
+
 export const LIST_SHAPE: EntityShape = {
   typeName: "microsoft.graph.todoTaskList",
   properties: new Set(["id", "displayName", "isOwner", "isShared", "wellknownListName"]),

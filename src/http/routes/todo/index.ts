@@ -7,6 +7,7 @@ import { resolveCaller, type RouteEnv } from "../../caller.js";
 import { checkPathIds } from "../../path-ids.js";
 import { accessFor, type RouteGroup } from "../../route-group.js";
 import { attachmentRoutes } from "./attachments.js";
+import { deltaRoutes } from "./delta.js";
 import { listRoutes } from "./lists.js";
 import { sessionListRoutes } from "./attachment-sessions.js";
 import { taskRoutes } from "./tasks.js";
@@ -14,7 +15,7 @@ import { taskRoutes } from "./tasks.js";
 export function todoGroup(env: RouteEnv): RouteGroup {
   return {
     name: "todo",
-    routes: [listRoutes, taskRoutes, attachmentRoutes, sessionListRoutes],
+    routes: [listRoutes, deltaRoutes, taskRoutes, attachmentRoutes, sessionListRoutes],
     async authorise(req) {
       const caller = await resolveCaller(req, env, accessFor(req));
       const delegatedOnly = req.routeOptions.config.delegatedOnly;
