@@ -22,6 +22,8 @@ export type ErrorKind =
   | "methodNotAllowed"
   | "tooManySessions"
   | "syncStateNotFound"
+  | "badBatch"
+  | "failedDependency"
   | "internal"
   | "unavailable";
 
@@ -60,6 +62,10 @@ const SHAPES: Record<ErrorKind, Shape> = {
   tooManySessions: { status: 429, code: "activityLimitReached", inner: { code: "ErrorQuotaExceeded", outerMessage: "Too many open upload sessions" } },
   // Delta tokens older than the kept change history (observed with this code on To Do task delta).
   syncStateNotFound: { status: 410, code: "syncStateNotFound" },
+  // A $batch envelope Graph refuses as a whole (observed: "Request Id … has to be unique in a batch.").
+  badBatch: { status: 400, code: "BadRequest" },
+  // A batch request not run because one it dependsOn failed (Graph answers 424 for it).
+  failedDependency: { status: 424, code: "FailedDependency" },
   internal: { status: 500, code: "generalException" },
   unavailable: { status: 503, code: "serviceNotAvailable" },
 };
@@ -115,6 +121,8 @@ export const errors = {
   methodNotAllowed: () => new GraphError("methodNotAllowed", "The HTTP method is not allowed on this resource."),
   syncStateNotFound: () =>
     new GraphError("syncStateNotFound", "The sync state generation is not found: the delta token is older than the change history kept; synchronize the collection again from the start."),
+  badBatch: (detail: string) => new GraphError("badBatch", detail),
+  failedDependency: (detail: string) => new GraphError("failedDependency", detail),
   internal: () => new GraphError("internal", "An internal error occurred; the request changed nothing."),
   unavailable: (detail = "The service is shutting down or its store is unavailable.") => new GraphError("unavailable", detail),
 };

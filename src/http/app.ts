@@ -18,6 +18,7 @@ import { normalisePath } from "./key-syntax.js";
 import type { UrlSettings } from "./public-url.js";
 import { adminRoutes } from "./routes/admin.js";
 import { checkGraphRoutes, registerGroup } from "./route-group.js";
+import { batchGroup } from "./routes/batch/index.js";
 import { todoGroup } from "./routes/todo/index.js";
 import { uploadUrlGroup } from "./routes/upload-url/index.js";
 import { webRoutes } from "./routes/web.js";
@@ -200,6 +201,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   checkGraphRoutes(app);
   for (const version of ["v1.0", "beta"] as const) {
     const env: RouteEnv = { deps: o.deps, verifier: o.verifier, urls: o.urls, version };
+    await registerGroup(app, env, batchGroup(env));
     for (const principal of ["/me", "/users/:userId"]) {
       await app.register(
         async (scoped) => {

@@ -44,7 +44,8 @@ describe("every write route authorises before it reads the body", () => {
     // lists POST/PATCH/DELETE, tasks POST/PATCH/DELETE, attachments POST/DELETE, createUploadSession: × 2 versions × 2 principals.
     assert.ok(todo.length >= 9 * 4, `only ${todo.length} todo write routes found`);
     assert.ok(writeRoutes("upload-url").length >= 2 * 4);
-    assert.deepEqual(new Set(graphRoutes(s.running.app).map((r) => r.group)), new Set(["todo", "upload-url"]));
+    assert.equal(writeRoutes("batch").length, 2, "POST $batch on both versions");
+    assert.deepEqual(new Set(graphRoutes(s.running.app).map((r) => r.group)), new Set(["todo", "upload-url", "batch"]));
   });
 
   test("todo routes: anonymous + malformed JSON → 401, read-only tokens + malformed JSON → 403", async () => {
@@ -66,6 +67,13 @@ describe("every write route authorises before it reads the body", () => {
     assert.equal(list.json.displayName, "Fixture list");
     const atts = await call("GET", `${f.taskUrl}/attachments`, { token: f.token });
     assert.equal(atts.json.value.length, 1);
+  });
+
+  test("batch routes: anonymous or a bad token + malformed JSON → 401 (each inner request is then authorised by its own group)", async () => {
+    for (const r of writeRoutes("batch")) {
+      expectError(await send(r.method, r.url), 401, "InvalidAuthenticationToken");
+      expectError(await send(r.method, r.url, { authorization: "Bearer not-a-token" }), 401, "InvalidAuthenticationToken");
+    }
   });
 
   test("upload-url routes: another user's or a read-only token + malformed body → 403 before 400; no secret, no token → 401", async () => {
