@@ -2,6 +2,7 @@
 import { errors } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Task } from "../domain/models.js";
+import { completeRecurring } from "../domain/recurrence.js";
 import { applyTaskInput } from "../domain/task-input.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
 import type { Deps } from "./deps.js";
@@ -31,7 +32,14 @@ export async function updateTask(d: Deps, owner: string, listId: string, id: str
   const now = d.now();
   const t = await d.store.tasks.update(owner, listId, id, (cur) => {
     if (!ifMatchHolds(ifMatch, cur.changeKey)) throw errors.preconditionFailed();
-    return { ...cur, doc: applyTaskInput(body, cur.doc, now), lastModifiedAt: now.toISOString(), changeKey: newChangeKey() };
+    const doc = applyTaskInput(body, cur.doc, now);
+    const stamp = { lastModifiedAt: now.toISOString(), changeKey: newChangeKey() };
+    // Completing a recurring task: it moves on to its next occurrence and a new task keeps the
+    // completed one, in the same transaction (see docs/graph-behaviour.md, "Recurrence").
+    const occurrence = completeRecurring(cur.doc, doc, now);
+    if (!occurrence) return { ...cur, doc, ...stamp };
+    const completed: Task = { ...cur, id: newId("task"), ...stamp, changeKey: newChangeKey(), doc: occurrence.completed, attachmentCount: 0 };
+    return { task: { ...cur, doc: occurrence.movedOn, ...stamp }, create: completed };
   });
   if (!t) {
     await getList(d, owner, listId);

@@ -37,6 +37,9 @@ export interface SessionLease {
   release(): Promise<void>;
 }
 
+/** A task update, or one that also creates another task in its transaction (a recurring task's completed occurrence). */
+export type TaskChange = Task | { task: Task; create: Task };
+
 /** A page's worth of one change stream (see `Store.changes`). */
 export interface ChangeQuery {
   /** Entries numbered after this… */
@@ -86,7 +89,8 @@ export interface Store {
     all(owner: string, listId: string): Promise<Task[]>;
     get(owner: string, listId: string, id: string): Promise<Task | undefined>;
     create(task: Task): Promise<void>;
-    update(owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined>;
+    /** Updates the task to what `change` returns (and creates the task it may name, atomically); the updated task. */
+    update(owner: string, listId: string, id: string, change: (t: Task) => TaskChange): Promise<Task | undefined>;
     delete(owner: string, listId: string, id: string, guard: (t: Task) => void): Promise<boolean>;
   };
 

@@ -21,7 +21,7 @@ import pg from "pg";
 import { errors, isGraphError } from "../../domain/errors.js";
 import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
 import type { Change } from "../../domain/delta.js";
-import type { ChangeQuery, SessionLease, Store, WriteRangeArgs } from "../types.js";
+import type { ChangeQuery, SessionLease, Store, TaskChange, WriteRangeArgs } from "../types.js";
 import { insertChunks, readStream, sha256Of, writeChunks } from "./chunks.js";
 import { migrate } from "./migrations.js";
 import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
@@ -366,19 +366,15 @@ export class PgStore implements Store {
       return r ? taskFrom(r) : undefined;
     },
     create: async (t: Task): Promise<void> => {
-      await this.tx(async (c) => {
-        await c.query(
-          `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count, change_seq)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)`,
-          [t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc), await this.nextChange(c, t.ownerOid)],
-        );
-      });
+      await this.tx((c) => this.insertTask(c, t));
     },
-    update: async (owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined> =>
+    update: async (owner: string, listId: string, id: string, change: (t: Task) => TaskChange): Promise<Task | undefined> =>
       this.tx(async (c) => {
         const r = (await c.query("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 AND id = $3 FOR UPDATE", [owner, listId, id])).rows[0];
         if (!r) return undefined;
-        const next = change(taskFrom(r));
+        const out = change(taskFrom(r));
+        const next = "create" in out ? out.task : out;
+        if ("create" in out) await this.insertTask(c, out.create);
         await c.query("UPDATE tasks SET doc = $1, last_modified_at = $2, change_key = $3, change_seq = $4 WHERE id = $5", [
           JSON.stringify(next.doc),
           next.lastModifiedAt,
@@ -402,6 +398,14 @@ export class PgStore implements Store {
         return true;
       }),
   };
+
+  private async insertTask(c: Client, t: Task): Promise<void> {
+    await c.query(
+      `INSERT INTO tasks (id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count, change_seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)`,
+      [t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc), await this.nextChange(c, t.ownerOid)],
+    );
+  }
 
   attachments = {
     all: async (owner: string, taskId: string): Promise<Attachment[]> =>

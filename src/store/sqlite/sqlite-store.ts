@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { errors } from "../../domain/errors.js";
 import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
 import type { Change } from "../../domain/delta.js";
-import type { ChangeQuery, SessionLease, Store, WriteRangeArgs } from "../types.js";
+import type { ChangeQuery, SessionLease, Store, TaskChange, WriteRangeArgs } from "../types.js";
 import { BlobFiles } from "./blob-files.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { PRIVATE_DIR, privateFile } from "./private-files.js";
@@ -329,11 +329,13 @@ export class SqliteStore implements Store {
     create: async (t: Task): Promise<void> => {
       this.db.transaction(() => this.insertTask(t))();
     },
-    update: async (owner: string, listId: string, id: string, change: (t: Task) => Task): Promise<Task | undefined> =>
+    update: async (owner: string, listId: string, id: string, change: (t: Task) => TaskChange): Promise<Task | undefined> =>
       this.db.transaction(() => {
         const r = this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
         if (!r) return undefined;
-        const next = change(taskFrom(r));
+        const out = change(taskFrom(r));
+        const next = "create" in out ? out.task : out;
+        if ("create" in out) this.insertTask(out.create);
         this
           .stmt("UPDATE tasks SET doc = ?, last_modified_at = ?, change_key = ?, change_seq = ? WHERE id = ?")
           .run(JSON.stringify(next.doc), next.lastModifiedAt, next.changeKey, this.nextChange(owner), id);
