@@ -26,14 +26,20 @@ const object = (v: unknown): v is Record<string, unknown> => v !== null && typeo
 /** Batch ids compare case-insensitively (Graph treats `a` and `A` as one id). */
 export const batchKey = (id: string) => id.toLowerCase();
 
-function url(raw: unknown, id: string): string {
+function url(raw: unknown, id: string, version: string): string {
   if (typeof raw !== "string" || raw.trim() === "") throw errors.badBatch(`The url of request id ${id} is missing.`);
   let u = raw.trim();
   // The SDKs send URLs relative to the version; a leading slash is optional (Graph's own example
   // omits it). Absolute URLs and other versions are not part of a batch sent to this version.
   if (/^[a-z][a-z0-9+.-]*:/i.test(u) || u.startsWith("//")) throw errors.badBatch(`The url of request id ${id} must be relative to the version, e.g. /me/todo/lists.`);
   if (!u.startsWith("/")) u = `/${u}`;
-  if (/^\/(v1\.0|beta)(\/|$)/i.test(u)) throw errors.badBatch(`The url of request id ${id} must not repeat the version.`);
+  // Microsoft's JS SDK v3 turns a full URL into `/v1.0/…` (it strips only scheme and host): the
+  // batch's own version is taken off; another version cannot be reached from this batch.
+  const v = /^\/(v1\.0|beta)(?=\/|\?|$)/i.exec(u);
+  if (v) {
+    if (v[1]!.toLowerCase() !== version.toLowerCase()) throw errors.badBatch(`The url of request id ${id} names version ${v[1]}; this batch was sent to ${version}.`);
+    u = u.slice(v[0].length) || "/";
+  }
   if (/^\/\$batch(\/|\?|$)/i.test(u)) throw errors.badBatch(`Request id ${id} is a batch; batches cannot be nested.`);
   return u;
 }
@@ -62,16 +68,16 @@ function body(raw: unknown, h: Record<string, string>, id: string): Buffer | und
 
 /**
  * Reads a batch envelope: 1 to 20 requests, ids unique (ignoring case), methods Graph knows,
- * relative URLs, a Content-Type with every body and a body with every write, and `dependsOn`
- * naming only earlier requests (so there can be no cycle, as Graph requires).
+ * relative URLs, a Content-Type with every body and a body with every write, `dependsOn` naming
+ * only earlier requests (so there can be no cycle), in one of the shapes Graph runs.
  */
-export function parseBatch(envelope: unknown): BatchStep[] {
+export function parseBatch(envelope: unknown, version: string): BatchStep[] {
   if (!object(envelope) || !Array.isArray(envelope.requests)) throw errors.badBatch("The batch request body must be a JSON object with a 'requests' array.");
   const raw = envelope.requests;
   if (raw.length === 0) throw errors.badBatch("The batch holds no requests.");
   if (raw.length > MAX_BATCH_REQUESTS) throw errors.badBatch(`A batch may hold at most ${MAX_BATCH_REQUESTS} requests; this one holds ${raw.length}.`);
   const seen = new Set<string>();
-  return raw.map((r, i): BatchStep => {
+  const steps = raw.map((r, i): BatchStep => {
     if (!object(r)) throw errors.badBatch(`Request ${i + 1} of the batch must be an object.`);
     const id = typeof r.id === "number" && Number.isInteger(r.id) ? String(r.id) : r.id;
     if (typeof id !== "string" || id.trim() === "" || id.length > 256) throw errors.badBatch(`Request ${i + 1} of the batch needs an 'id' (a non-empty string).`);
@@ -88,8 +94,20 @@ export function parseBatch(envelope: unknown): BatchStep[] {
       // Only requests before this one: a forward reference, a self-reference or a cycle is refused.
       for (const dep of dependsOn) if (!seen.has(dep)) throw errors.badBatch(`Invalid dependency for request Id ${id}: '${dep}' is not an earlier request of the batch.`);
     }
-    const step = { id, method, url: url(r.url, id), headers: h, body: body(r.body, h, id), dependsOn };
+    const step = { id, method, url: url(r.url, id, version), headers: h, body: body(r.body, h, id), dependsOn };
     seen.add(batchKey(id));
     return step;
   });
+  if (!parallel(steps) && !serial(steps) && !fanOut(steps)) throw errors.badBatch("Batch should be either fully sequential or fully parallel.");
+  return steps;
+}
+
+// The three shapes Graph runs (Microsoft's JS SDK checks the same before sending): nothing depends
+// on anything; each request depends on the one before; or all depend on one request.
+const parallel = (steps: BatchStep[]) => steps.every((s) => s.dependsOn.length === 0);
+const serial = (steps: BatchStep[]) => steps.every((s, i) => (i === 0 ? s.dependsOn.length === 0 : s.dependsOn.length === 1 && s.dependsOn[0] === batchKey(steps[i - 1]!.id)));
+function fanOut(steps: BatchStep[]): boolean {
+  const root = steps.find((s) => s.dependsOn.length === 0);
+  if (!root || steps.filter((s) => s.dependsOn.length === 0).length !== 1) return false;
+  return steps.every((s) => s === root || (s.dependsOn.length === 1 && s.dependsOn[0] === batchKey(root.id)));
 }

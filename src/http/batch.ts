@@ -21,6 +21,21 @@ const TRANSPORT = new Set(["content-length", "transfer-encoding", "connection", 
 /** Response headers a batch response leaves out (they describe the inner hop only). */
 const HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "date"]);
 
+/**
+ * Header names as Graph spells them in batch answers ("Content-Type", "Location", …): Microsoft's
+ * JS SDK v3 looks up `headers["Content-Type"]` exactly and reads a JSON body as text without it.
+ */
+const SPELLING: Record<string, string> = {
+  "content-type": "Content-Type",
+  location: "Location",
+  etag: "ETag",
+  "retry-after": "Retry-After",
+  "preference-applied": "Preference-Applied",
+  "cache-control": "Cache-Control",
+  "www-authenticate": "WWW-Authenticate",
+  "content-range": "Content-Range",
+};
+
 const jsonType = (t: string | undefined) => t !== undefined && /^application\/(?:[\w.+-]*\+)?json\b/i.test(t);
 
 async function runOne(app: FastifyInstance, outer: FastifyRequest, version: string, step: BatchStep): Promise<BatchResponse> {
@@ -34,9 +49,9 @@ async function runOne(app: FastifyInstance, outer: FastifyRequest, version: stri
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) {
     if (v === undefined || HOP.has(k)) continue;
-    out[k] = Array.isArray(v) ? v.join(", ") : String(v);
+    out[SPELLING[k] ?? k] = Array.isArray(v) ? v.join(", ") : String(v);
   }
-  const type = out["content-type"];
+  const type = out["Content-Type"];
   const r: BatchResponse = { id: step.id, status: res.statusCode, headers: out };
   if (res.rawPayload.length > 0) {
     // JSON bodies are inlined; anything else (a $value) is base64, as Graph's batch answers it.
@@ -47,7 +62,7 @@ async function runOne(app: FastifyInstance, outer: FastifyRequest, version: stri
 
 function failedDependency(outer: FastifyRequest, step: BatchStep, dep: string): BatchResponse {
   const e = errors.failedDependency(`Request id ${step.id} depends on request id ${dep}, which failed; it was not run.`);
-  return { id: step.id, status: e.status, headers: { "content-type": "application/json" }, body: errorBody(e, requestIds(outer)) };
+  return { id: step.id, status: e.status, headers: { "Content-Type": "application/json" }, body: errorBody(e, requestIds(outer)) };
 }
 
 /** Runs the steps (each as soon as its dependencies are done), answering in request order. */

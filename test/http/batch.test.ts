@@ -21,7 +21,7 @@ describe("$batch", () => {
     const r = await batch(token, [
       { id: "1", method: "GET", url: "/me/todo/lists?$select=displayName" },
       { id: "2", method: "POST", url: `/me/todo/lists/${enc(list.json.id)}/tasks`, headers: { "Content-Type": "application/json" }, body: { title: "from a batch" } },
-      { id: "3", method: "GET", url: `me/todo/lists/${"AQMkL" + "A".repeat(24)}=` },
+      { id: "3", method: "GET", url: `/v1.0/me/todo/lists/${"AQMkL" + "A".repeat(24)}=` },
       { id: "4", method: "PATCH", url: `/me/todo/lists/${enc(list.json.id)}`, headers: { "content-type": "application/json" }, body: { bogus: 1 } },
     ]);
     assert.equal(r.status, 200, r.text);
@@ -31,10 +31,10 @@ describe("$batch", () => {
     assert.equal(one.status, 200);
     assert.equal(one.body["@odata.context"], `${s.url}/v1.0/$metadata#users('${oidOf("batch-basic")}')/todo/lists`);
     assert.deepEqual(Object.keys(one.body.value[0]).sort(), ["@odata.etag", "displayName", "id"]);
-    assert.match(one.headers["content-type"], /^application\/json/);
+    assert.match(one.headers["Content-Type"], /^application\/json/);
     assert.equal(two.status, 201);
     assert.equal(two.body.title, "from a batch");
-    assert.ok(two.headers.location.endsWith(`/tasks/${two.body.id}`));
+    assert.ok(two.headers.Location.endsWith(`/tasks/${two.body.id}`));
     assert.equal(three.status, 404);
     assert.equal(three.body.error.code, "itemNotFound");
     assert.equal(four.status, 400);
@@ -59,6 +59,18 @@ describe("$batch", () => {
     assert.equal((await call("GET", `${s.url}/v1.0/me/todo/lists`, { token: ro })).json.value.length, 1, "nothing was created");
     const anon = await batch(undefined, [{ id: "1", method: "GET", url: "/me/todo/lists" }]);
     expectError(anon, 401, "InvalidAuthenticationToken");
+  });
+
+  test("all depending on one request (the third shape Graph runs) waits for it", async () => {
+    const token = await s.token({ user: "batch-fan" });
+    const json = { "content-type": "application/json" };
+    const r = await batch(token, [
+      { id: "root", method: "POST", url: "/me/todo/lists", headers: json, body: { displayName: "Fan" } },
+      { id: "a", method: "GET", url: "/me/todo/lists", dependsOn: ["root"] },
+      { id: "b", method: "GET", url: "/me/todo/lists?$select=id", dependsOn: ["root"] },
+    ]);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.responses.map((x: { body: { value?: unknown[] } }) => x.body.value?.length), [undefined, 2, 2]);
   });
 
   test("dependsOn runs in order; a request whose dependency failed answers 424 and is not run", async () => {
@@ -89,7 +101,7 @@ describe("$batch", () => {
     const r = await batch(token, [{ id: "v", method: "GET", url: `${base}/${enc(att.json.id)}/$value` }, { id: "d", method: "DELETE", url: `${base}/${enc(att.json.id)}`, dependsOn: ["v"] }], "beta");
     assert.equal(r.status, 200, r.text);
     assert.equal(Buffer.from(r.json.responses[0].body, "base64").toString(), "hello");
-    assert.equal(r.json.responses[0].headers["content-type"], "text/plain");
+    assert.equal(r.json.responses[0].headers["Content-Type"], "text/plain");
     assert.equal(r.json.responses[1].status, 204);
     assert.equal(r.json.responses[1].body, undefined);
   });
@@ -107,12 +119,14 @@ describe("$batch", () => {
       ["an unknown method", [post, { id: "1", method: "TRACE", url: "/me/todo/lists" }], /method/],
       ["a missing url", [post, { id: "1", method: "GET" }], /url/],
       ["an absolute url", [post, { id: "1", method: "GET", url: "https://graph.microsoft.com/v1.0/me/todo/lists" }], /relative/],
+      ["another version", [post, { id: "1", method: "GET", url: "/beta/me/todo/lists" }], /names version beta/],
       ["a nested batch", [post, { id: "1", method: "POST", url: "/$batch", headers: { "content-type": "application/json" }, body: {} }], /nested/],
       ["a body without Content-Type", [post, { id: "1", method: "POST", url: "/me/todo/lists", body: { displayName: "x" } }], /Write request id : 1 does not contain Content-Type header or body\./],
       ["a write without a body", [post, { id: "1", method: "PATCH", url: "/me/todo/lists/x", headers: { "content-type": "application/json" } }], /does not contain Content-Type header or body/],
       ["a forward dependency", [post, { ...get("1"), dependsOn: ["2"] }, get("2")], /Invalid dependency for request Id 1/],
       ["a self dependency (a cycle)", [post, { ...get("1"), dependsOn: ["1"] }], /Invalid dependency/],
       ["an unknown dependency", [post, { ...get("1"), dependsOn: ["zz"] }], /Invalid dependency/],
+      ["a mix of chained and independent requests", [post, get("1"), { ...get("2"), dependsOn: ["1"] }, { ...get("3"), dependsOn: ["2"] }], /Batch should be either fully sequential or fully parallel\./],
       ["a non-base64 body for bytes", [post, { id: "1", method: "PUT", url: "/me/todo/lists/x", headers: { "content-type": "application/octet-stream" }, body: "not base64!" }], /base64/],
     ];
     for (const [name, requests, message] of cases) {

@@ -7,7 +7,7 @@ import { jsonBody, sendJson } from "../../reply.js";
 
 export function batchRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.post(`/${env.version}/$batch`, async (req, reply) => {
-    const steps = parseBatch(jsonBody(req));
+    const steps = parseBatch(jsonBody(req), env.version);
     return sendJson(reply, 200, { responses: await runBatch(app, req, env.version, steps) });
   });
 }
