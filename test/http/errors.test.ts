@@ -93,8 +93,9 @@ describe("the URL space", () => {
     const cases: [string, string][] = [
       [`${s.url}/v1.0/me/outlook`, "outlook"],
       [`${s.url}/v1.0/me/todo/folders`, "folders"],
-      [`${s.url}/v1.0/me/todo/lists/delta`, "delta"],
-      [`${listUrl}/tasks/delta`, "delta"],
+      // `lists/delta` and `tasks/delta` are served (test/http/delta.test.ts); below them a function is no id.
+      [`${s.url}/v1.0/me/todo/lists/delta/tasks`, "delta"],
+      [`${listUrl}/tasks/delta/attachments`, "delta"],
       [`${listUrl}/extensions`, "extensions"],
       [`${taskUrl}/checklistItems`, "checklistItems"],
       [`${taskUrl}/linkedResources`, "linkedResources"],
