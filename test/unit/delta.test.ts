@@ -33,6 +33,11 @@ describe("state tokens", () => {
     const [payload, sig] = tok.split(".");
     const forged = Buffer.from(JSON.stringify({ v: 1, o: "o1", l: "L1", n: 0 })).toString("base64url");
     refused(() => openToken(key, `${forged}.${sig}`, "done", "o1", tasksOf("L1")));
+    // The signature's last character carries 2 unused bits: another spelling of the same bytes is refused too.
+    const last = sig!.at(-1)!;
+    const sameBytes = "AEIMQUYcgkosw048"[Math.floor("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".indexOf(last) / 4)]!;
+    const twin = last === sameBytes ? String.fromCharCode(last.charCodeAt(0) + 1) : sameBytes;
+    refused(() => openToken(key, `${payload}.${sig!.slice(0, -1)}${twin}`, "done", "o1", tasksOf("L1")));
     for (const bad of ["", "x", `${payload}`, `${payload}.`, `${payload}.${sig}x`, "a.b.c", "%%%", `${payload}.${"A".repeat(43)}`]) {
       refused(() => openToken(key, bad, "done", "o1", tasksOf("L1")));
     }
