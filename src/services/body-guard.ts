@@ -57,8 +57,11 @@ export function guardBody(stream: Readable, length: number, idleMs: number, opts
       stalls.add(e);
       return e;
     };
+    const stalledMessage = `The request body stalled for more than ${idleMs} ms; nothing was committed.`;
+    /** When the last read began: a client silent for idleMs is stalled, whichever timer fires first. */
+    let lastRead = Date.now();
     const timer = setTimeout(() => {
-      if (stallWith) stallWith(stall(`The request body stalled for more than ${idleMs} ms; nothing was committed.`));
+      if (stallWith) stallWith(stall(stalledMessage));
     }, idleMs);
     // The total deadline: a client dripping a byte now and then (never idle for idleMs) would
     // otherwise hold its session and its upload slot for as long as it likes.
@@ -69,12 +72,15 @@ export function guardBody(stream: Readable, length: number, idleMs: number, opts
     let received = 0;
     const deadline = setTimeout(() => {
       late = true;
-      if (stallWith) stallWith(tooSlow());
+      // The deadline can go off within a millisecond of the idle timer for a body that simply stopped:
+      // that client stalled, and is told so.
+      if (stallWith) stallWith(Date.now() - lastRead >= idleMs ? stall(stalledMessage) : tooSlow());
     }, allowedMs);
     try {
       for (;;) {
         if (late && received < length) throw tooSlow();
         timer.refresh();
+        lastRead = Date.now();
         const stalling = new Promise<never>((_, reject) => (stallWith = reject));
         let r: IteratorResult<unknown>;
         try {

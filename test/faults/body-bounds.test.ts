@@ -17,7 +17,9 @@ let s: ProcessServer;
 let f: TaskFixture;
 let host: string;
 before(async () => {
-  s = await ProcessServer.start({ flags: { "body-idle-timeout": IDLE_MS, "body-timeout": TOTAL_MS, "headers-timeout": 2_000, "max-buffered-bodies": BUDGET } });
+  // --min-upload-rate 1: these cases are about --body-timeout, so the per-range deadline (its own tests
+  // are in test/http/upload-fairness.test.ts) must not cut a trickling range first.
+  s = await ProcessServer.start({ flags: { "body-idle-timeout": IDLE_MS, "body-timeout": TOTAL_MS, "headers-timeout": 2_000, "max-buffered-bodies": BUDGET, "min-upload-rate": 1 } });
   f = await makeTask(s.url, await s.token());
   host = new URL(s.url).host;
 });
