@@ -1,7 +1,9 @@
 // Shared pieces of the CLI's commands: server options with their environment variables, and
 // failing with one clear line.
 import { Command, Option } from "commander";
-import { OPTIONS, loadConfig, optionEnvNames, optionFlag, type OptionName, type RawOptions } from "../config.js";
+import { ConfigError, OPTIONS, loadConfig, optionEnvNames, optionFlag, type OptionName, type RawOptions } from "../config.js";
+import { DataDirInUseError } from "../store/sqlite/dir-lock.js";
+import { TlsConfigError } from "../tls/index.js";
 
 const BOOLEAN: ReadonlySet<OptionName> = new Set(["https", "trustProxy"]);
 
@@ -27,9 +29,7 @@ export function configFrom(opts: Record<string, unknown>) {
 
 /** Problems the user can fix are one clear line and a non-zero exit, never a stack trace. */
 export function fail(e: unknown): never {
-  // ConfigError, TlsConfigError, DataDirError, DataDirInUseError, …: checked by a property, so that
-  // failing does not load the modules (SQLite, X.509) that define them.
-  if ((e as { userFacing?: boolean } | undefined)?.userFacing) {
+  if (e instanceof ConfigError || e instanceof TlsConfigError || e instanceof DataDirInUseError || (e as { userFacing?: boolean }).userFacing) {
     process.stderr.write(`taskdrop: ${(e as Error).message}\n`);
     process.exit(2);
   }
