@@ -5,6 +5,9 @@ import { DEFAULT_RANGE_LIMIT } from "./domain/limits.js";
 import { isStoreKind, STORE_KINDS, type StoreKind } from "./store/types.js";
 
 export type SessionCasing = "pascal" | "camel";
+/** How the server's log lines look; "auto" is decided by whoever owns stdout (the CLI). */
+export type LogFormat = "auto" | "pretty" | "json";
+const LOG_FORMATS: readonly LogFormat[] = ["auto", "pretty", "json"];
 
 /** "dev": Taskdrop signs and verifies its own tokens; "oidc": verify against an issuer's JWKS. */
 export type AuthConfig =
@@ -64,10 +67,14 @@ export interface Config {
   /** Requests per minute per caller; 0 disables rate limiting. */
   rateLimitPerMinute: number;
   logLevel: string;
+  logFormat: LogFormat;
   auth: AuthConfig;
 }
 
-export class ConfigError extends Error {}
+/** A configuration the user can fix: reported as one line and exit code 2. */
+export class ConfigError extends Error {
+  readonly userFacing = true;
+}
 
 /** Raw option values as strings (from flags or environment), keyed by option name. */
 export type RawOptions = Partial<Record<OptionName, string | boolean>>;
@@ -108,6 +115,11 @@ export const OPTIONS = {
   janitorGrace: { env: "TASKDROP_JANITOR_GRACE", help: "seconds past expiry before a session's bytes are collected", def: "300" },
   rateLimit: { env: "TASKDROP_RATE_LIMIT", help: "requests per minute per caller (0 = off)", def: "0" },
   logLevel: { env: "TASKDROP_LOG_LEVEL", help: "log level: fatal, error, warn, info, debug, trace, silent", def: "info" },
+  logFormat: {
+    env: "TASKDROP_LOG_FORMAT",
+    help: "log lines on stdout: pretty (coloured, for people), json (one object per line), or auto (pretty on a terminal, else json)",
+    def: "auto",
+  },
   authIssuer: { env: "TASKDROP_AUTH_ISSUER", help: "OpenID Connect issuer to trust instead of development tokens", def: "" },
   authAudience: { env: "TASKDROP_AUTH_AUDIENCE", help: "audience required with --auth-issuer", def: "" },
   authJwksUrl: { env: "TASKDROP_AUTH_JWKS_URL", help: "JWKS URL (default: discovered from the issuer)", def: "" },
@@ -129,43 +141,55 @@ export function optionEnvNames(name: OptionName): string[] {
   return o.alt !== undefined ? [o.alt, o.env] : [o.env];
 }
 
-function pick(name: OptionName, flags: RawOptions, env: NodeJS.ProcessEnv): string {
-  const flag = flags[name];
-  if (flag !== undefined) return String(flag);
-  const o = OPTIONS[name] as { env: string; alt?: string; def: string };
-  const fromEnv = (o.alt !== undefined ? env[o.alt] : undefined) ?? env[o.env];
-  return fromEnv ?? o.def;
+/** An option's raw value and where it came from: the flag, or the environment variable (for messages). */
+interface Picked {
+  value: string;
+  /** `--port`, or `TASKDROP_PORT` when the value came from the environment. */
+  from: string;
 }
 
-function int(name: string, v: string, min: number, max: number): number {
-  if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number, got "${v}"`);
+function pick(name: OptionName, flags: RawOptions, env: NodeJS.ProcessEnv): Picked {
+  const flag = flags[name];
+  if (flag !== undefined) return { value: String(flag), from: optionFlag(name) };
+  // An empty variable counts as unset, as shells make clearing one easier than unsetting it.
+  const set = optionEnvNames(name).find((v) => env[v] !== undefined && env[v] !== "");
+  if (set !== undefined) return { value: env[set]!, from: set };
+  return { value: OPTIONS[name].def, from: optionFlag(name) };
+}
+
+function int({ value: v, from }: Picked, min: number, max: number): number {
+  if (!/^\d+$/.test(v)) throw new ConfigError(`${from} must be a whole number, got "${v}"`);
   const n = Number(v);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new ConfigError(`${from} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
 
-function bool(name: string, v: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(v)) return true;
-  if (/^(0|false|no|off|)$/i.test(v)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+/** The documented spellings only: a typo such as "ture" or a "yes" must not silently mean anything. */
+function bool({ value: v, from }: Picked): boolean {
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0") return false;
+  throw new ConfigError(`${from} must be true or false (or 1 or 0), got "${v}"`);
 }
 
-function url(name: string, v: string): string {
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function url({ value: v, from }: Picked): string {
   let u: URL;
   try {
     u = new URL(v);
   } catch {
-    throw new ConfigError(`${name} must be an absolute URL, got "${v}"`);
+    throw new ConfigError(`${from} must be an absolute URL, got "${v}"`);
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new ConfigError(`${name} must be an http(s) URL`);
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new ConfigError(`${from} must be an http(s) URL, got "${v}"`);
   return v;
 }
 
 /** --public-url is glued in front of every emitted path: scheme, host, optional port and path only. */
-function publicBaseUrl(v: string): string {
-  const u = new URL(url("--public-url", v));
+function publicBaseUrl(p: Picked): string {
+  const v = p.value;
+  const u = new URL(url(p));
   if (u.search || u.hash || u.username || u.password || v.includes("?") || v.includes("#")) {
-    throw new ConfigError(`--public-url must be a plain base URL (no query, fragment or credentials), got "${v}"`);
+    throw new ConfigError(`${p.from} must be a plain base URL (no query, fragment or credentials), got "${v}"`);
   }
   return `${u.origin}${u.pathname}`.replace(/\/+$/, "");
 }
@@ -181,72 +205,83 @@ export function ignoredHostNotice(config: Pick<Config, "host">, env: NodeJS.Proc
 }
 
 export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const get = (n: OptionName) => pick(n, flags, env);
-  const https = bool("--https", get("https"));
-  const store = get("store");
-  if (!isStoreKind(store)) throw new ConfigError(`--store must be ${STORE_KINDS.join(" or ")}, got "${store}"`);
+  const opt = (n: OptionName) => pick(n, flags, env);
+  const get = (n: OptionName) => opt(n).value;
+  const https = bool(opt("https"));
+  const store = opt("store");
+  if (!isStoreKind(store.value)) throw new ConfigError(`${store.from} must be ${STORE_KINDS.join(" or ")}, got "${store.value}"`);
   const databaseUrl = get("databaseUrl") || undefined;
-  if (store === "postgres" && !databaseUrl) throw new ConfigError("--store postgres needs --database-url (or TASKDROP_DATABASE_URL)");
+  if (store.value === "postgres" && !databaseUrl) throw new ConfigError("--store postgres needs --database-url (or TASKDROP_DATABASE_URL)");
   const tlsCert = get("tlsCert") || undefined;
   const tlsKey = get("tlsKey") || undefined;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError("--tls-cert and --tls-key go together");
-  const publicUrlRaw = get("publicUrl");
-  const publicUrl = publicUrlRaw ? publicBaseUrl(publicUrlRaw) : undefined;
-  const casing = get("sessionCasing");
-  if (casing !== "pascal" && casing !== "camel") throw new ConfigError(`--session-casing must be pascal or camel, got "${casing}"`);
-  const origins = get("corsOrigins").trim();
+  const publicUrlRaw = opt("publicUrl");
+  const publicUrl = publicUrlRaw.value ? publicBaseUrl(publicUrlRaw) : undefined;
+  const casing = opt("sessionCasing");
+  if (casing.value !== "pascal" && casing.value !== "camel") throw new ConfigError(`${casing.from} must be pascal or camel, got "${casing.value}"`);
+  const origins = opt("corsOrigins");
   const corsOrigins: true | string[] =
-    origins === "*" ? true : origins.split(",").map((o) => o.trim()).filter((o) => o.length > 0).map((o) => new URL(url("--cors-origins", o)).origin);
-  const issuer = get("authIssuer") || undefined;
+    origins.value.trim() === "*"
+      ? true
+      : origins.value
+          .split(",")
+          .map((o) => o.trim())
+          .filter((o) => o.length > 0)
+          .map((o) => new URL(url({ value: o, from: origins.from })).origin);
+  const issuer = opt("authIssuer");
   const audience = get("authAudience") || undefined;
-  if (issuer && !audience) throw new ConfigError("--auth-issuer needs --auth-audience");
-  const portRaw = get("port");
-  const port = portRaw === "" ? (https || tlsCert ? 8443 : 8080) : int("--port", portRaw, 0, 65535);
-  const logLevel = get("logLevel");
-  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) throw new ConfigError(`--log-level "${logLevel}" is not a level`);
-  const jwks = get("authJwksUrl");
-  const headersTimeoutMs = int("--headers-timeout", get("headersTimeout"), 100, 600_000);
-  const bodyTimeoutMs = int("--body-timeout", get("bodyTimeout"), 100, 86_400_000);
-  if (bodyTimeoutMs < headersTimeoutMs) throw new ConfigError(`--body-timeout (${bodyTimeoutMs}) must be at least --headers-timeout (${headersTimeoutMs}): it bounds the whole request`);
+  if (issuer.value && !audience) throw new ConfigError("--auth-issuer needs --auth-audience (or TASKDROP_AUTH_AUDIENCE)");
+  const port = opt("port");
+  const logLevel = opt("logLevel");
+  if (!LOG_LEVELS.includes(logLevel.value)) throw new ConfigError(`${logLevel.from} must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel.value}"`);
+  const logFormat = opt("logFormat");
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat.value)) throw new ConfigError(`${logFormat.from} must be one of ${LOG_FORMATS.join(", ")}, got "${logFormat.value}"`);
+  const jwks = opt("authJwksUrl");
+  const headersTimeout = opt("headersTimeout");
+  const headersTimeoutMs = int(headersTimeout, 100, 600_000);
+  const bodyTimeout = opt("bodyTimeout");
+  const bodyTimeoutMs = int(bodyTimeout, 100, 86_400_000);
+  if (bodyTimeoutMs < headersTimeoutMs) throw new ConfigError(`${bodyTimeout.from} (${bodyTimeoutMs}) must be at least ${headersTimeout.from} (${headersTimeoutMs}): it bounds the whole request`);
   const webClientId = get("webClientId").trim();
-  if (webClientId && !issuer) throw new ConfigError("--web-client-id is the page's client at an OpenID Connect issuer: it needs --auth-issuer");
+  if (webClientId && !issuer.value) throw new ConfigError("--web-client-id is the page's client at an OpenID Connect issuer: it needs --auth-issuer");
   const webScopes = get("webScopes").split(/\s+/).filter(Boolean);
   if (!webScopes.includes("openid")) webScopes.unshift("openid");
   return {
     host: get("host"),
-    port,
+    port: port.value === "" ? (https || tlsCert ? 8443 : 8080) : int(port, 0, 65535),
     dataDir: resolve(get("dataDir")),
-    store,
+    store: store.value,
     databaseUrl,
-    databasePoolSize: int("--database-pool-size", get("databasePoolSize"), 4, 1000),
+    databasePoolSize: int(opt("databasePoolSize"), 4, 1000),
     https: https || tlsCert !== undefined,
     tlsCert,
     tlsKey,
     publicUrl,
-    trustProxy: bool("--trust-proxy", get("trustProxy")),
+    trustProxy: bool(opt("trustProxy")),
     corsOrigins,
-    rangeLimit: int("--range-limit", get("rangeLimit"), 1, 64 * 1024 * 1024),
-    sessionTtlSeconds: int("--session-ttl", get("sessionTtl"), 1, 30 * 86400),
-    sessionCasing: casing,
-    maxOpenSessionsPerUser: int("--max-open-sessions", get("maxOpenSessions"), 1, 1_000_000),
-    bodyIdleTimeoutMs: int("--body-idle-timeout", get("bodyIdleTimeout"), 100, 3_600_000),
-    minUploadRate: int("--min-upload-rate", get("minUploadRate"), 1, 1_000_000_000),
-    maxUploadsPerUser: int("--max-uploads-per-user", get("maxUploadsPerUser"), 1, 100_000),
+    rangeLimit: int(opt("rangeLimit"), 1, 64 * 1024 * 1024),
+    sessionTtlSeconds: int(opt("sessionTtl"), 1, 30 * 86400),
+    sessionCasing: casing.value,
+    maxOpenSessionsPerUser: int(opt("maxOpenSessions"), 1, 1_000_000),
+    bodyIdleTimeoutMs: int(opt("bodyIdleTimeout"), 100, 3_600_000),
+    minUploadRate: int(opt("minUploadRate"), 1, 1_000_000_000),
+    maxUploadsPerUser: int(opt("maxUploadsPerUser"), 1, 100_000),
     headersTimeoutMs,
     bodyTimeoutMs,
-    maxBufferedBodyBytes: int("--max-buffered-bodies", get("maxBufferedBodies"), 1_048_576, 2 ** 40),
-    janitorIntervalSeconds: int("--janitor-interval", get("janitorInterval"), 1, 86400),
-    janitorGraceSeconds: int("--janitor-grace", get("janitorGrace"), 0, 86400),
-    rateLimitPerMinute: int("--rate-limit", get("rateLimit"), 0, 10_000_000),
-    logLevel,
-    auth: issuer
+    maxBufferedBodyBytes: int(opt("maxBufferedBodies"), 1_048_576, 2 ** 40),
+    janitorIntervalSeconds: int(opt("janitorInterval"), 1, 86400),
+    janitorGraceSeconds: int(opt("janitorGrace"), 0, 86400),
+    rateLimitPerMinute: int(opt("rateLimit"), 0, 10_000_000),
+    logLevel: logLevel.value,
+    logFormat: logFormat.value as LogFormat,
+    auth: issuer.value
       ? {
           mode: "oidc",
-          issuer: url("--auth-issuer", issuer),
+          issuer: url(issuer),
           audience: audience!,
-          ...(jwks ? { jwksUrl: url("--auth-jwks-url", jwks) } : {}),
-          fetchTimeoutMs: int("--auth-timeout", get("authTimeout"), 50, 120_000),
-          jwksMaxAgeSeconds: int("--auth-jwks-max-age", get("authJwksMaxAge"), 1, 7 * 86400),
+          ...(jwks.value ? { jwksUrl: url(jwks) } : {}),
+          fetchTimeoutMs: int(opt("authTimeout"), 50, 120_000),
+          jwksMaxAgeSeconds: int(opt("authJwksMaxAge"), 1, 7 * 86400),
           ...(webClientId ? { web: { clientId: webClientId, scopes: webScopes.join(" ") } } : {}),
         }
       : { mode: "dev" },

@@ -8,7 +8,9 @@ test("flags win over TASKDROP_* environment, which wins over defaults", () => {
   assert.equal(loadConfig({}, { TASKDROP_PORT: "9001", PORT: "9000" }).port, 9001);
   assert.equal(loadConfig({ port: "9002" }, { TASKDROP_PORT: "9001" }).port, 9002);
   assert.equal(loadConfig({ https: true }, {}).port, 8443);
-  assert.equal(loadConfig({}, { TASKDROP_HTTPS: "yes" }).https, true);
+  assert.equal(loadConfig({}, { TASKDROP_HTTPS: "1" }).https, true);
+  assert.equal(loadConfig({}, { TASKDROP_HTTPS: "" }).https, false, "an empty variable is unset");
+  assert.throws(() => loadConfig({}, { TASKDROP_HTTPS: "yes" }), /TASKDROP_HTTPS must be true or false/);
 });
 
 test("slow-client bounds: 16 KiB/s minimum range rate and 64 PUTs in flight per user by default", () => {
