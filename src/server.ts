@@ -9,6 +9,7 @@ import { cachingVerifier } from "./auth/token-cache.js";
 import { createVerifier } from "./auth/verifier.js";
 import type { Config } from "./config.js";
 import { buildApp } from "./http/app.js";
+import { ensureDataDir } from "./data-dir.js";
 import { createLogger } from "./log.js";
 import { startJanitor } from "./services/janitor.js";
 import type { Deps } from "./services/deps.js";
@@ -57,10 +58,14 @@ async function loadTls(config: Config, now: Date): Promise<TlsMaterial | null> {
 export async function startServer(config: Config, opts: { log?: Logger; now?: () => Date } = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config.logLevel);
   const now = opts.now ?? (() => new Date());
-  let tls = await loadTls(config, now());
-
+  // Your own certificate is only read: checked first, so a bad file fails before anything opens.
+  const ownTls = config.tlsCert && config.tlsKey ? await loadUserCertificate(config.tlsCert, config.tlsKey) : null;
+  // Then the embedded store's lock: a refused start (directory in use) must write nothing, not even
+  // development certificates, into a directory another server owns.
+  if (config.store === "sqlite" || (config.https && !config.tlsCert)) ensureDataDir(config.dataDir);
   const store = await openStore(config);
   try {
+    let tls = ownTls ?? (await loadTls(config, now()));
     const key = config.auth.mode === "dev" ? await devSigningKey(config, store) : undefined;
     const deps: Deps = { config, store, log, now };
     let listening = `${config.host}:${config.port}`;

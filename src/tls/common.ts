@@ -20,6 +20,7 @@ export interface TlsMaterial {
  */
 export class TlsConfigError extends Error {
   override readonly name = "TlsConfigError";
+  readonly userFacing = true;
   /** The file or directory the problem is about, when there is one. */
   readonly path: string | undefined;
   constructor(message: string, path?: string) {

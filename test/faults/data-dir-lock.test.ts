@@ -4,10 +4,10 @@
 // moment never both win.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { CLI } from "../helpers/cli.js";
+import { CLI, testStateDir } from "../helpers/cli.js";
 import { ProcessServer } from "../helpers/process-server.js";
 
 let s: ProcessServer;
@@ -17,9 +17,9 @@ before(async () => {
 after(() => s?.close());
 
 /** Starts `taskdrop serve` on a data directory: resolves "serving" or the exit code with stderr. */
-function serve(dataDir: string): { child: ChildProcess; outcome: Promise<{ serving: boolean; code: number | null; stderr: string }> } {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_")));
-  const child = spawn(process.execPath, [CLI, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"], env });
+function serve(dataDir: string, extra: string[] = []): { child: ChildProcess; outcome: Promise<{ serving: boolean; code: number | null; stderr: string }> } {
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_"))), TASKDROP_STATE_DIR: testStateDir() };
+  const child = spawn(process.execPath, [CLI, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", ...extra], { stdio: ["ignore", "ignore", "pipe"], env });
   let stderr = "";
   child.stderr!.setEncoding("utf8");
   const outcome = new Promise<{ serving: boolean; code: number | null; stderr: string }>((resolve) => {
@@ -46,7 +46,18 @@ test("a second server on a data directory in use is refused with exit code 2 and
   assert.equal(o.serving, false);
   assert.equal(o.code, 2);
   assert.match(o.stderr, new RegExp(`in use by another Taskdrop process \\(pid ${s.pid}\\)`));
+  assert.match(o.stderr, /A second server needs its own --data-dir/);
   assert.equal((await fetch(`${s.url}/_taskdrop/health`)).status, 200, "the first one serves on");
+});
+
+test("a refused start writes nothing into the directory it was refused (no development certificates)", async () => {
+  const before = readdirSync(s.dataDir).sort();
+  const second = serve(s.dataDir, ["--https"]);
+  const o = await second.outcome;
+  await stop(second.child);
+  assert.equal(o.code, 2, o.stderr);
+  assert.equal(o.stderr.trim().split("\n").length, 1, o.stderr);
+  assert.deepEqual(readdirSync(s.dataDir).sort(), before, "no tls/ (or anything else) appeared");
 });
 
 test("after kill -9, a pid file naming another live process does not block the restart", async () => {

@@ -14,7 +14,9 @@ export interface DirLock {
   release(): void;
 }
 
-export class DataDirInUseError extends Error {}
+export class DataDirInUseError extends Error {
+  readonly userFacing = true;
+}
 
 export function acquireDirLock(dataDir: string): DirLock {
   const lockFile = join(dataDir, "taskdrop.lock");
@@ -39,7 +41,10 @@ export function acquireDirLock(dataDir: string): DirLock {
       } catch {
         /* no pid file: say nothing about who */
       }
-      throw new DataDirInUseError(`The data directory ${dataDir} is in use by another Taskdrop process${holder}.`);
+      throw new DataDirInUseError(
+        `The data directory ${dataDir} is in use by another Taskdrop process${holder}. ` +
+          `A second server needs its own --data-dir (or --store postgres, where several instances share one database).`,
+      );
     }
     throw e;
   }
