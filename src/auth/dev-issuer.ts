@@ -35,6 +35,22 @@ export async function parseSigningKey(json: string): Promise<SigningKey> {
   return fromJwk(JSON.parse(json));
 }
 
+/**
+ * The key a server made in `dataDir`, or undefined when there is none. Reads only: a token minted
+ * from a key made here would be refused by every server, so minting never creates one.
+ */
+export async function existingSigningKey(dataDir: string): Promise<SigningKey | undefined> {
+  let json: string;
+  try {
+    json = readFileSync(join(dataDir, "signing-key.json"), "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw e;
+  }
+  return parseSigningKey(json);
+}
+
 /** The embedded store keeps the key beside its database, readable by the owner only. */
 export async function fileSigningKey(dataDir: string): Promise<SigningKey> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

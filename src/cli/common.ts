@@ -1,9 +1,7 @@
 // Shared pieces of the CLI's commands: server options with their environment variables, and
 // failing with one clear line.
 import { Command, Option } from "commander";
-import { ConfigError, OPTIONS, loadConfig, optionEnvNames, optionFlag, type OptionName, type RawOptions } from "../config.js";
-import { DataDirInUseError } from "../store/sqlite/dir-lock.js";
-import { TlsConfigError } from "../tls/index.js";
+import { OPTIONS, loadConfig, optionEnvNames, optionFlag, type OptionName, type RawOptions } from "../config.js";
 
 const BOOLEAN: ReadonlySet<OptionName> = new Set(["https", "trustProxy"]);
 
@@ -29,7 +27,9 @@ export function configFrom(opts: Record<string, unknown>) {
 
 /** Problems the user can fix are one clear line and a non-zero exit, never a stack trace. */
 export function fail(e: unknown): never {
-  if (e instanceof ConfigError || e instanceof TlsConfigError || e instanceof DataDirInUseError || (e as { userFacing?: boolean }).userFacing) {
+  // ConfigError, TlsConfigError, DataDirError, DataDirInUseError, …: checked by a property, so that
+  // failing does not load the modules (SQLite, X.509) that define them.
+  if ((e as { userFacing?: boolean } | undefined)?.userFacing) {
     process.stderr.write(`taskdrop: ${(e as Error).message}\n`);
     process.exit(2);
   }

@@ -52,13 +52,25 @@ export class GraphRequestError extends TaskdropError {
 export class NetworkError extends TaskdropError {
   readonly method: string;
   readonly url: string;
+  /** The connection was refused or the host name unknown: the request never reached a server. */
+  readonly refused: boolean;
   constructor(method: string, url: string, cause: unknown) {
     const why = describeCause(cause);
     super("networkError", `${method} ${redactUrl(url)} failed: ${why}`, { cause });
     this.name = "NetworkError";
     this.method = method;
     this.url = url;
+    this.refused = causeCodes(cause).some((c) => c === "ECONNREFUSED" || c === "ENOTFOUND" || c === "EAI_AGAIN");
   }
+}
+
+function causeCodes(e: unknown): string[] {
+  const codes: string[] = [];
+  for (let c: unknown = e, i = 0; c && i < 5; c = (c as { cause?: unknown }).cause, i++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+  }
+  return codes;
 }
 
 /** The file behind a resume record is not the file that was being uploaded. */

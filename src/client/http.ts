@@ -15,6 +15,12 @@ export interface RetryOptions {
   maxRetryAfterMs?: number;
   /** One attempt may take this long before it counts as a network failure (ms, default 120 000). */
   timeoutMs?: number;
+  /**
+   * Give up at once when the connection is refused (or the host is unknown) before this client
+   * ever got an answer: nothing listens there, and waiting will not start it (default false).
+   * A refusal after the server has answered (it restarts mid-upload) is still retried.
+   */
+  failFastIfUnreachable?: boolean;
 }
 
 export interface RetryEvent {
@@ -60,6 +66,7 @@ export const DEFAULT_RETRY: Required<RetryOptions> = {
   maxDelayMs: 30_000,
   maxRetryAfterMs: 300_000,
   timeoutMs: 120_000,
+  failFastIfUnreachable: false,
 };
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -100,14 +107,6 @@ export function isTransientStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
-function refusedConnection(e: unknown): boolean {
-  for (let c: unknown = e, i = 0; c && i < 4; c = (c as { cause?: unknown }).cause, i++) {
-    const code = (c as { code?: string }).code;
-    if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") return true;
-  }
-  return false;
-}
-
 let counter = 0;
 function newClientRequestId(): string {
   const c = globalThis.crypto as Crypto | undefined;
@@ -119,6 +118,8 @@ function newClientRequestId(): string {
 export class Transport {
   readonly retry: Required<RetryOptions>;
   private readonly fetchImpl: typeof fetch;
+  /** Whether any attempt has had an answer: until then a refused connection means no server. */
+  private answered = false;
 
   constructor(private readonly o: TransportOptions = {}) {
     this.retry = { ...DEFAULT_RETRY, ...stripUndefined(o.retry ?? {}) };
@@ -151,7 +152,9 @@ export class Transport {
     spec.signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => ctl.abort(new TaskdropError("timeout", `no answer within ${this.retry.timeoutMs} ms`)), this.retry.timeoutMs);
     try {
-      return await this.fetchImpl(spec.url, { method: spec.method, headers, body: spec.body ?? null, signal: ctl.signal, redirect: "follow" });
+      const res = await this.fetchImpl(spec.url, { method: spec.method, headers, body: spec.body ?? null, signal: ctl.signal, redirect: "follow" });
+      this.answered = true;
+      return res;
     } catch (e) {
       if (spec.signal?.aborted) throw spec.signal.reason;
       throw new NetworkError(spec.method, spec.url, ctl.signal.aborted ? ctl.signal.reason : e);
@@ -173,8 +176,10 @@ export class Transport {
         if (!(e instanceof NetworkError)) throw e;
         failure = e;
       }
-      const retryable = res ? NOT_DONE.has(res.status) || (idempotent && res.status >= 500) : idempotent || refusedConnection(failure);
-      if (!retryable || attempt >= this.retry.retries) {
+      const refused = (failure as NetworkError | undefined)?.refused === true;
+      const retryable = res ? NOT_DONE.has(res.status) || (idempotent && res.status >= 500) : idempotent || refused;
+      const unreachable = refused && this.retry.failFastIfUnreachable && !this.answered;
+      if (!retryable || unreachable || attempt >= this.retry.retries) {
         if (res) return res;
         throw failure;
       }

@@ -9,6 +9,8 @@ import { after, before, describe, test } from "node:test";
 import { TaskdropClient } from "../../src/client/index.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 import { MiB, closeServer, sha } from "../client/support.js";
+import { detectInvocation } from "../../src/cli/invocation.js";
+import { CLI } from "../helpers/cli.js";
 import { cliEnv, run } from "./run.js";
 
 let s: TestServer;
@@ -168,13 +170,14 @@ describe("exit codes for failures", () => {
     const [bad, tooBig, down] = await Promise.all([
       run(["ls", "--token", "nope"], { env }),
       run(["upload", big, "--task", "Ship it"], { env }),
-      closedPort().then((port) => run(["ls", "--base-url", `http://127.0.0.1:${port}/v1.0`, "--retries", "1"], { env })),
+      closedPort().then(async (port) => ({ port, ...(await run(["ls", "--base-url", `http://127.0.0.1:${port}/v1.0`], { env })) })),
     ]);
     assert.equal(bad.code, 4);
     assert.match(bad.stderr, /401 InvalidAuthenticationToken/);
     assert.equal(tooBig.code, 5);
     assert.match(tooBig.stderr, /at most 26214400 bytes \(25 MiB\)/);
+    // Nothing listens there: said at once, with what to do, instead of retrying a refused connection.
     assert.equal(down.code, 6);
-    assert.match(down.stderr, /retry 1\/1 in [\d.]+s\n.*ECONNREFUSED/);
+    assert.equal(down.stderr, `taskdrop: no Taskdrop server at http://127.0.0.1:${down.port}: start one with \`${detectInvocation(CLI, process.cwd(), env.PATH ?? "")} serve\`, or point --base-url (TASKDROP_BASE_URL) at yours\n`);
   });
 });

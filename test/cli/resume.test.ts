@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { TaskdropClient } from "../../src/client/index.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 import { MiB, closeServer, sha } from "../client/support.js";
+import { detectInvocation } from "../../src/cli/invocation.js";
 import { CLI } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
 import { cliEnv, run, start } from "./run.js";
@@ -58,8 +59,10 @@ test("Ctrl-C leaves a resumable upload and says how to continue; the same comman
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /movie\.bin: interrupted after [\d.]+ MiB of 8\.0 MiB had been acknowledged/);
   assert.match(r.stderr, /Interrupted\. 1 upload\(s\) not finished; what reached the server is kept\./);
-  assert.ok(r.stderr.includes(`Continue with:  taskdrop upload ${f} --task 'Resume me' --create --limit-rate 2M\n`), r.stderr);
-  assert.ok(r.stderr.includes(`Or discard with: taskdrop upload ${f} --task 'Resume me' --create --limit-rate 2M --cancel\n`));
+  // The hint is a command that runs from where the user is: here (the checkout) `npx taskdrop`.
+  const cmd = detectInvocation(CLI, process.cwd(), env.PATH ?? "");
+  assert.ok(r.stderr.includes(`Continue with:  ${cmd} upload ${f} --task 'Resume me' --create --limit-rate 2M\n`), r.stderr);
+  assert.ok(r.stderr.includes(`Or discard with: ${cmd} upload ${f} --task 'Resume me' --create --limit-rate 2M --cancel\n`));
 
   const pending = await run(["ls", "uploads"], { env });
   assert.match(pending.stdout, new RegExp(`\\n${f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} +8\\.0 MiB +movie\\.bin +\\d{4}-`));

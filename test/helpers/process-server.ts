@@ -1,6 +1,6 @@
 // A real Taskdrop server in its own process (`taskdrop serve`), for tests that must crash it,
 // restart it on the same data directory, or watch it from outside (RSS, exit code, stderr).
-import { CLI } from "./cli.js";
+import { CLI, testStateDir } from "./cli.js";
 import { sleep } from "./wait.js";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -84,7 +84,11 @@ export class ProcessServer {
     const deadline = Date.now() + (this.o.startTimeoutMs ?? 20_000);
     for (;;) {
       // Only the flags configure it: TASKDROP_* variables of the test's own environment stay out.
-      const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_") && k !== "HOST")), ...this.o.env };
+      const env = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TASKDROP_") && k !== "HOST")),
+        TASKDROP_STATE_DIR: testStateDir(),
+        ...this.o.env,
+      };
       const child = spawn(process.execPath, this.args(), { stdio: ["ignore", "pipe", "pipe"], env });
       this.child = child;
       this.starts++;

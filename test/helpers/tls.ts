@@ -151,9 +151,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
     }, timeoutMs);
     const onData = (d: Buffer) => {
       stderr += d;
-      // With development tokens the banner's last line is the token hint: wait for all of it.
+      // The banner's last line says how to stop: wait for all of it.
       const m = /Taskdrop serving (https?:\/\/\S+:(\d+))/.exec(stderr);
-      if (m && /Get a token with[^\n]*\n/.test(stderr)) {
+      if (m && /Stop with Ctrl-C\n/.test(stderr)) {
         clearTimeout(timer);
         child.stderr!.off("data", onData);
         child.stderr!.resume();

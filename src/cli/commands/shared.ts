@@ -1,10 +1,10 @@
 // What the client commands share: connection options (base URL, token, or a development token
 // minted from a local server's data directory), exit codes, error reporting, and finding lists,
 // tasks and attachments by name or id.
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { fileSigningKey, mintToken } from "../../auth/dev-issuer.js";
+import { invocation, shellQuote } from "../invocation.js";
+import { existingSigningKey, mintToken } from "../../auth/dev-issuer.js";
+import { locate, type Located } from "../locate.js";
 import {
   GraphRequestError,
   NetworkError,
@@ -100,6 +100,7 @@ export function exitCodeOf(e: unknown): number {
 export function describeError(e: unknown): string {
   const code = exitCodeOf(e);
   if (code === EXIT.internal && !(e instanceof TaskdropError)) return (e as Error)?.stack ?? String(e);
+  if (e instanceof NetworkError && e.refused) return unreachableMessage(e.url);
   let msg = (e as Error)?.message ?? String(e);
   if (e instanceof GraphRequestError) {
     if (e.status === 401) msg += "\n  (check --token / TASKDROP_TOKEN, or that --data-dir is the server's data directory)";
@@ -114,69 +115,84 @@ export function failWith(e: unknown): never {
 }
 
 export interface ConnectionOptions {
-  baseUrl: string;
+  /** Undefined when neither --base-url nor TASKDROP_BASE_URL was given. */
+  baseUrl?: string;
   token?: string;
   user: string;
-  dataDir: string;
+  dataDir?: string;
   retries?: string;
   json?: boolean;
 }
 
 /**
  * A client command: its own options (added by `build`), then the connection options every client
- * command takes. Whatever commander refuses exits with code 2.
+ * command takes. (Whatever commander refuses exits with code 2: see program.ts.)
  */
 export function clientCommand(program: Command, name: string, description: string, build: (cmd: Command) => void): Command {
   const cmd = program.command(name).description(description);
   build(cmd);
   cmd
-    .addOption(new Option("--base-url <url>", "service root with version: a Taskdrop server or https://graph.microsoft.com/v1.0").env("TASKDROP_BASE_URL").default(DEFAULT_BASE_URL))
-    .addOption(new Option("--token <jwt>", "bearer token (default: a development token minted from the local server's --data-dir)").env("TASKDROP_TOKEN"))
+    .addOption(
+      new Option("--base-url <url>", `service root with version: a Taskdrop server or https://graph.microsoft.com/v1.0 (default: the running server using ./data, else the only one running, else ${DEFAULT_BASE_URL})`).env("TASKDROP_BASE_URL"),
+    )
+    .addOption(new Option("--token <jwt>", "bearer token (default: a development token minted with the server's signing key)").env("TASKDROP_TOKEN"))
     .addOption(new Option("--user <name>", "user to mint the development token for when no --token is given").default("alice"))
-    .addOption(new Option("--data-dir <dir>", "data directory of the local Taskdrop server, for its signing key").env("TASKDROP_DATA_DIR").default("./data"))
+    .addOption(new Option("--data-dir <dir>", "data directory of the Taskdrop server, for its signing key (default: the server's, else ./data)").env("TASKDROP_DATA_DIR"))
     .addOption(new Option("--retries <n>", "retries after failures without progress").default("6"))
-    .option("--json", "machine-readable output (JSON; one event per line for transfers)")
-    .exitOverride((err) => {
-      // --help and --version are not failures; everything commander refuses is a usage error.
-      process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
-    });
+    .option("--json", "machine-readable output (JSON; one event per line for transfers)");
   return cmd;
 }
 
 /** Whether connect()'s clients print their retries (off while progress bars own the terminal). */
 export const retryNotes = { enabled: true };
 
-async function tokenFor(o: ConnectionOptions): Promise<string> {
+async function tokenFor(o: ConnectionOptions, at: Located): Promise<string> {
   if (o.token) return o.token;
-  const dataDir = resolve(o.dataDir);
-  const keyFile = join(dataDir, "signing-key.json");
-  const host = new URL(o.baseUrl).hostname;
-  if (host.endsWith("graph.microsoft.com") || !existsSync(keyFile)) {
+  const host = new URL(at.baseUrl).hostname;
+  if (host.endsWith("graph.microsoft.com")) throw new CliError("no token: pass --token (or set TASKDROP_TOKEN)", EXIT.usage);
+  if (at.server?.store === "postgres") {
+    throw new CliError(`no token: the server at ${at.server.url} keeps its signing key in PostgreSQL; pass --token "$(${invocation()} token --store postgres --database-url …)"`, EXIT.usage);
+  }
+  // Reading the key only: never create one, or the server would not know the token.
+  const key = await existingSigningKey(at.dataDir);
+  if (!key) {
     throw new CliError(
-      `no token: pass --token (or set TASKDROP_TOKEN)` +
-        (host.endsWith("graph.microsoft.com") ? "" : `; for a local Taskdrop server, point --data-dir at its data directory (no signing key in ${dataDir})`),
+      `no token: pass --token (or set TASKDROP_TOKEN); for a local Taskdrop server, point --data-dir at its data directory ` +
+        `(no signing key in ${at.dataDir}, and no running server found; start one with \`${invocation()} serve\`)`,
       EXIT.usage,
     );
   }
-  // Reading the key only: never create one, or the server would not know the token.
-  return mintToken(await fileSigningKey(dataDir), { user: o.user });
+  return mintToken(key, { user: o.user });
+}
+
+/** One line for a server that is not there, instead of retrying a refused connection for a minute. */
+export function unreachableMessage(baseUrl: string): string {
+  return `no Taskdrop server at ${new URL(baseUrl).origin}: start one with \`${invocation()} serve\`, or point --base-url (TASKDROP_BASE_URL) at yours`;
 }
 
 export async function connect(o: ConnectionOptions): Promise<TaskdropClient> {
-  try {
-    new URL(o.baseUrl);
-  } catch {
-    throw new CliError(`--base-url must be an absolute URL such as ${DEFAULT_BASE_URL}, got "${o.baseUrl}"`, EXIT.usage);
+  if (o.baseUrl !== undefined) {
+    try {
+      new URL(o.baseUrl);
+    } catch {
+      throw new CliError(`--base-url must be an absolute URL such as ${DEFAULT_BASE_URL}, got "${o.baseUrl}"`, EXIT.usage);
+    }
   }
   const retries = Number(o.retries ?? 6);
   if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw new CliError(`--retries must be a whole number from 0 to 100, got "${o.retries}"`, EXIT.usage);
+  let at: Located;
+  try {
+    at = locate({ ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}), ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}) });
+  } catch (e) {
+    throw new CliError((e as Error).message, EXIT.usage);
+  }
   return new TaskdropClient({
-    baseUrl: o.baseUrl,
-    token: await tokenFor(o),
-    retry: { retries },
+    baseUrl: at.baseUrl,
+    token: await tokenFor(o, at),
+    retry: { retries, failFastIfUnreachable: true },
     headers: { "user-agent": "taskdrop-cli" },
     onRetry: (e) => {
-      // Say why we are waiting (a server that is not running otherwise looks like a hang);
+      // Say why we are waiting (a server that stops answering otherwise looks like a hang);
       // transfers report their own retries beside their progress.
       if (!retryNotes.enabled || o.json) return;
       const why = e.status ?? describeError(e.error).replace(/^\S+ \S+ failed: /, "");
@@ -297,8 +313,7 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join("\n") + "\n";
 }
 
-/** The command line as typed, quoted for a POSIX shell, for "run this to continue". */
+/** The command line as typed, quoted for a POSIX shell and runnable from here, for "run this to continue". */
 export function commandLine(args: string[]): string {
-  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return ["taskdrop", ...args.map(q)].join(" ");
+  return [invocation(), ...args.map(shellQuote)].join(" ");
 }
