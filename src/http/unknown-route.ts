@@ -32,6 +32,7 @@ export function unknownRouteError(path: string): GraphError {
     }
   });
   if (segs.length === 0) return errors.unknownSegment("");
+  if (segs[0] === "_taskdrop") return errors.notFound(`Taskdrop has no endpoint ${path.split("?")[0]!.slice(0, 128)}; GET /_taskdrop lists them.`);
   // Graph: 400 BadRequest "Invalid version: …" (the catalogue's BadRequest shape, another message).
   if (segs[0] !== "v1.0" && segs[0] !== "beta") return new GraphError("unknownSegment", `Invalid version: ${segs[0]!.slice(0, 64)}`);
   let state = "version";
