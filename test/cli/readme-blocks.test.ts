@@ -1,4 +1,5 @@
-// The README is the most-read test: every shell block in it runs as one paste in a fresh shell and
+// The README is the most-read test: every shell block in it (and in the curl walk-throughs of
+// docs/curl.md, which run against the same quick-start server) runs as one paste in a fresh shell and
 // ends well. Each block runs in its own `bash -eo pipefail` in an empty folder (so a walk-through
 // leaves nothing in the checkout), next to a real `taskdrop serve` as the quick start runs it:
 // `npx taskdrop` is this checkout's CLI, the server's port 8080 becomes a free one. The quick start's
@@ -12,8 +13,10 @@ import { CLI, childEnv } from "../helpers/cli.js";
 import { ProcessServer } from "../helpers/process-server.js";
 import { tempDir } from "../helpers/server.js";
 
-const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
-const blocks = [...readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+const DOCS = ["README.md", "docs/curl.md"];
+const blocks = DOCS.flatMap((doc) =>
+  [...readFileSync(new URL(`../../../${doc}`, import.meta.url), "utf8").matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m, i) => ({ doc, n: i + 1, text: m[1]! })),
+);
 const QUICK_START = /^npm ci && npm start\b/;
 
 let s: ProcessServer;
@@ -42,13 +45,13 @@ function bash(script: string, cwd: string): Promise<{ code: number | null; out: 
 }
 
 test("the README has shell blocks, and only the quick start's is not run here", () => {
-  assert.ok(blocks.length >= 2);
-  assert.equal(blocks.filter((b) => QUICK_START.test(b)).length, 1);
+  assert.ok(blocks.length >= 4);
+  assert.equal(blocks.filter((b) => QUICK_START.test(b.text)).length, 1);
 });
 
-for (const [i, block] of blocks.entries()) {
+for (const { doc, n, text: block } of blocks) {
   if (QUICK_START.test(block)) continue;
-  test(`README shell block ${i + 1} (${block.split("\n").find((l) => l && !l.startsWith("#"))!.slice(0, 50)}…) runs as one paste`, async () => {
+  test(`${doc} shell block ${n} (${block.split("\n").find((l) => l && !l.startsWith("#"))!.slice(0, 50)}…) runs as one paste`, async () => {
     const before = new Set(readdirSync(folder));
     const r = await bash(block.replaceAll("127.0.0.1:8080", `127.0.0.1:${s.port}`), folder);
     assert.equal(r.code, 0, r.out);
