@@ -34,7 +34,7 @@ export function webRoutes(app: FastifyInstance, env: WebEnv): void {
   const serve = (path: string, req: FastifyRequest, reply: FastifyReply) => {
     const all = page();
     if (!all) {
-      return sendError(reply, errors.unavailable("The web page is not built: run `npm run build` (or `npm ci`) in the Taskdrop checkout."));
+      return sendError(reply, errors.unavailable("The web page is not built: run `npm run build` (or `npm start`) in the Taskdrop checkout."));
     }
     const f = all.get(path);
     if (!f) return sendError(reply, errors.notFound(`The page has no file ${path}.`));
