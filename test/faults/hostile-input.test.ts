@@ -46,6 +46,8 @@ const KNOWN_HEADERS = new Set([
   "location", "etag", "last-modified", "accept-ranges", "content-range", "content-disposition", "retry-after", "www-authenticate",
   "access-control-allow-origin", "access-control-expose-headers", "vary", "access-control-allow-credentials",
   "x-content-type-options", "content-security-policy",
+  // The web page's own headers: a fuzzed path such as "//" may land on it.
+  "cache-control", "content-encoding", "referrer-policy", "cross-origin-opener-policy", "x-frame-options",
 ]);
 const SAFE_URL = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d+)?\/[A-Za-z0-9%._~!$&'()*+,;=:@/-]*$/;
 

@@ -179,7 +179,7 @@ describe("the page with --auth-issuer", () => {
 
   test("there is no development token endpoint", async () => {
     const r = await call("POST", `${s.url}/_taskdrop/web/token`, { json: { user: "alice" }, headers: { origin: s.url } });
-    assert.equal(r.status, 400);
+    assert.equal(r.status, 404);
     assert.equal(r.json.access_token, undefined);
   });
 

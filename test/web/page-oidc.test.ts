@@ -154,7 +154,7 @@ describe("OIDC sign-in in the web page", { skip }, () => {
       assert.match(await alert.innerText(), /does not belong to a sign-in started here/);
       // The development endpoint does not exist with an issuer.
       const r = await call("POST", `${s.url}/_taskdrop/web/token`, { json: { user: "x" }, headers: { origin: s.url } });
-      assert.equal(r.status, 400);
+      assert.equal(r.status, 404);
       assertNoProblems(run);
     } finally {
       await run.context.close();

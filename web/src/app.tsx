@@ -94,6 +94,10 @@ function Todo({ client, uploads, attachedRef }: TodoProps) {
   const [renaming, setRenaming] = useState<string | undefined>();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [attachmentsVersion, setAttachmentsVersion] = useState(0);
+  // Checkboxes clicked whose PATCH has not answered yet: they show the asked-for state through any
+  // re-render meanwhile (Preact resets a controlled checkbox to its prop), and the task moves only
+  // once the server has agreed.
+  const [toggling, setToggling] = useState<Record<string, boolean>>({});
   const list = lists.find((l) => l.id === listId);
   const open = tasks.find((t) => t.id === openId);
 
@@ -220,8 +224,15 @@ function Todo({ client, uploads, attachedRef }: TodoProps) {
     if (u) setTasks((ts) => ts.map((x) => (x.id === u.id ? u : x)));
   };
 
-  const toggle = (t: TodoTask) =>
-    patchTask(t, { status: t.status === "completed" ? "notStarted" : "completed" }, t.status === "completed" ? `Could not reopen ${t.title}` : `Could not complete ${t.title}`);
+  const toggle = async (t: TodoTask) => {
+    const completing = t.status !== "completed";
+    setToggling((p) => ({ ...p, [t.id]: completing }));
+    try {
+      await patchTask(t, { status: completing ? "completed" : "notStarted" }, completing ? `Could not complete ${t.title}` : `Could not reopen ${t.title}`);
+    } finally {
+      setToggling(({ [t.id]: _done, ...rest }) => rest);
+    }
+  };
 
   const attach = (t: TodoTask, files: File[]) => {
     if (!listId) return;
@@ -248,7 +259,7 @@ function Todo({ client, uploads, attachedRef }: TodoProps) {
         if (files) attach(t, files);
       }}
     >
-      <input type="checkbox" checked={t.status === "completed"} aria-label={`Complete ${t.title}`} onChange={() => void toggle(t)} />
+      <input type="checkbox" checked={toggling[t.id] ?? t.status === "completed"} aria-label={`Complete ${t.title}`} onChange={() => void toggle(t)} />
       <button type="button" class="title" data-task-title={t.id} aria-expanded={t.id === openId} onClick={() => setOpenId(t.id === openId ? undefined : t.id)}>
         {t.title}
       </button>
