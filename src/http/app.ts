@@ -19,6 +19,7 @@ import type { UrlSettings } from "./public-url.js";
 import { adminRoutes } from "./routes/admin.js";
 import { checkGraphRoutes, registerGroup } from "./route-group.js";
 import { batchGroup } from "./routes/batch/index.js";
+import { metadataGroup } from "./routes/metadata/index.js";
 import { todoGroup } from "./routes/todo/index.js";
 import { uploadUrlGroup } from "./routes/upload-url/index.js";
 import { webRoutes } from "./routes/web.js";
@@ -202,6 +203,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   for (const version of ["v1.0", "beta"] as const) {
     const env: RouteEnv = { deps: o.deps, verifier: o.verifier, urls: o.urls, version };
     await registerGroup(app, env, batchGroup(env));
+    await registerGroup(app, env, metadataGroup(env));
     for (const principal of ["/me", "/users/:userId"]) {
       await app.register(
         async (scoped) => {

@@ -5,7 +5,7 @@ import { GRAPH_FUNCTIONS as FUNCTIONS } from "./path-ids.js";
 
 /** Each state maps a segment to the next state, or null when the segment does not belong there. */
 const grammar: Record<string, (seg: string) => string | null> = {
-  version: (s) => (s === "me" ? "todoRoot" : s === "users" ? "userId" : null),
+  version: (s) => (s === "me" ? "todoRoot" : s === "users" ? "userId" : s === "$metadata" ? "end" : null),
   userId: () => "todoRoot",
   todoRoot: (s) => (s === "todo" ? "todo" : null),
   todo: (s) => (s === "lists" ? "lists" : null),

@@ -45,7 +45,7 @@ describe("every write route authorises before it reads the body", () => {
     assert.ok(todo.length >= 9 * 4, `only ${todo.length} todo write routes found`);
     assert.ok(writeRoutes("upload-url").length >= 2 * 4);
     assert.equal(writeRoutes("batch").length, 2, "POST $batch on both versions");
-    assert.deepEqual(new Set(graphRoutes(s.running.app).map((r) => r.group)), new Set(["todo", "upload-url", "batch"]));
+    assert.deepEqual(new Set(graphRoutes(s.running.app).map((r) => r.group)), new Set(["todo", "upload-url", "batch", "metadata"]));
   });
 
   test("todo routes: anonymous + malformed JSON → 401, read-only tokens + malformed JSON → 403", async () => {
