@@ -8,9 +8,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { Agent, fetch as undiciFetch } from "undici";
 
 
 const run = promisify(execFile);
+const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
 export interface ProcessServerOptions {
   /** Extra `serve` flags, e.g. { "body-idle-timeout": 500 } → `--body-idle-timeout 500`. */
@@ -32,8 +34,9 @@ export class ProcessServer {
   port = 0;
   /** The address it listens on, from its start-up line. */
   host = "127.0.0.1";
-  /** e.g. http://127.0.0.1:41234 */
+  /** e.g. http://127.0.0.1:41234 (https:// with --https) */
   url = "";
+  private scheme = "http";
   child: ChildProcess | undefined;
   /** Everything every incarnation wrote to stderr (start-up lines, fatal errors). */
   stderr = "";
@@ -106,11 +109,12 @@ export class ProcessServer {
       // The first start listens on port 0 and reads the port from the start-up line; restarts reuse it.
       const ok = await new Promise<boolean>((resolve) => {
         const check = () => {
-          const m = /serving https?:\/\/(\d+\.\d+\.\d+\.\d+):(\d+)/.exec(err);
+          const m = /serving (https?):\/\/(\d+\.\d+\.\d+\.\d+):(\d+)/.exec(err);
           if (m) {
             cleanup();
-            this.host = m[1]!;
-            this.port = Number(m[2]);
+            this.scheme = m[1]!;
+            this.host = m[2]!;
+            this.port = Number(m[3]);
             resolve(true);
           }
         };
@@ -136,7 +140,7 @@ export class ProcessServer {
       }
       throw new Error(`taskdrop serve did not start:\n${err}`);
     }
-    this.url = `http://${this.host}:${this.port}`;
+    this.url = `${this.scheme}://${this.host}:${this.port}`;
     await this.waitHealthy(deadline);
   }
 
@@ -145,7 +149,8 @@ export class ProcessServer {
     while (Date.now() < deadline) {
       if (!this.alive) throw new Error(`taskdrop exited while starting:\n${this.stderr.slice(-2000)}`);
       try {
-        const r = await fetch(`${this.url}/_taskdrop/health`);
+        // Over --https, only whether it answers matters here, not whose certificate it shows.
+        const r = this.scheme === "https" ? await undiciFetch(`${this.url}/_taskdrop/health`, { dispatcher: insecure }) : await fetch(`${this.url}/_taskdrop/health`);
         if (r.status === 200) return;
         last = `${r.status} ${await r.text()}`;
       } catch (e) {
