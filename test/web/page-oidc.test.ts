@@ -2,7 +2,7 @@
 // package on 127.0.0.1): authorization code + PKCE from the page, the provider's own login and
 // consent pages, the code exchanged at its token endpoint, and the access token (a JWT for
 // Taskdrop's audience) accepted by a Taskdrop server started with --auth-issuer and
-// --web-client-id. Then sign-out.
+// --web-client-id. Then sign-out, at the provider too.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -32,7 +32,7 @@ async function startProvider(): Promise<{ issuer: string; configure(redirectUri:
       const { privateKey } = await generateKeyPair("ES256", { extractable: true });
       const key = { ...(await exportJWK(privateKey)), kid: "test-key", alg: "ES256", use: "sig" };
       const provider = new Provider(issuer, {
-        clients: [{ client_id: CLIENT_ID, token_endpoint_auth_method: "none", redirect_uris: [redirectUri], grant_types: ["authorization_code"], response_types: ["code"], id_token_signed_response_alg: "ES256" }],
+        clients: [{ client_id: CLIENT_ID, token_endpoint_auth_method: "none", redirect_uris: [redirectUri], post_logout_redirect_uris: [redirectUri], grant_types: ["authorization_code"], response_types: ["code"], id_token_signed_response_alg: "ES256" }],
         jwks: { keys: [key] },
         findAccount: async (_ctx: unknown, id: string) => ({
           accountId: id,
@@ -116,8 +116,19 @@ describe("OIDC sign-in in the web page", { skip }, () => {
       const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
       assert.doesNotMatch(storage, /eyJ/, "no token in web storage");
 
+      // Sign out ends the provider's session too (RP-initiated logout) and comes back here.
       await page.getByRole("button", { name: "Sign out" }).click();
-      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      await page.waitForURL((u) => u.origin === idp.issuer);
+      const end = new URL(page.url());
+      assert.equal(end.searchParams.get("client_id"), CLIENT_ID);
+      assert.equal(end.searchParams.get("post_logout_redirect_uri"), `${s.url}/`);
+      assert.match(end.searchParams.get("id_token_hint") ?? "", /^eyJ/);
+      await page.getByRole("button", { name: "Yes, sign me out" }).click();
+      await page.waitForURL((u) => u.origin === new URL(s.url).origin);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      // The provider asks for the login again: its session ended with ours.
+      await page.waitForURL((u) => u.origin === idp.issuer);
+      await page.locator('input[name="login"]').waitFor();
       assertNoProblems(run);
     } finally {
       await run.context.close();

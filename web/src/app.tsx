@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { TaskdropClient, type TodoTask, type TodoTaskList } from "../../src/client/index.js";
 import { Details } from "./details.js";
 import { droppedFiles } from "./drop.js";
-import { finishSignIn, isCallback } from "./oidc.js";
+import { endSessionUrl, finishSignIn, isCallback } from "./oidc.js";
 import { devSignIn, forgetDevUser, oidcSettings, readSettings, rememberedDevUser, sessionFromToken, type Session } from "./session.js";
 import { SignIn } from "./signin.js";
 import { UploadsPanel } from "./uploads-panel.js";
@@ -26,7 +26,7 @@ export function App() {
           // Drop the code from the address bar and history before anything else.
           history.replaceState(null, "", here.pathname);
           const t = await finishSignIn(oidc, here, sessionStorage);
-          setSession(sessionFromToken(t.accessToken, "oidc", "you", t.claims));
+          setSession(sessionFromToken(t.accessToken, "oidc", "you", t.claims, t.idToken));
         } else if (settings.auth === "dev" && rememberedDevUser()) {
           setSession(await devSignIn(rememberedDevUser()!));
         }
@@ -43,15 +43,19 @@ export function App() {
   return (
     <Signed
       session={session}
-      onSignOut={() => {
+      onSignOut={async () => {
         forgetDevUser();
+        const oidc = oidcSettings(settings);
+        const leaving = session.kind === "oidc" && oidc ? await endSessionUrl(oidc, session.idToken, new URL("./", document.baseURI).href).catch(() => undefined) : undefined;
         setSession(undefined);
+        // The issuer ends its own session too, then sends the browser back here, signed out.
+        if (leaving) location.assign(leaving);
       }}
     />
   );
 }
 
-function Signed({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
+function Signed({ session, onSignOut }: { session: Session; onSignOut: () => void | Promise<void> }) {
   const client = useMemo(
     () => new TaskdropClient({ baseUrl: new URL("v1.0", document.baseURI).href, token: () => session.token, retry: { retries: 8, baseDelayMs: 400, maxDelayMs: 5_000 } }),
     [session],
@@ -67,7 +71,7 @@ function Signed({ session, onSignOut }: { session: Session; onSignOut: () => voi
       <header class="top">
         <span class="brand">Taskdrop</span>
         <span class="who">{session.displayName}</span>
-        <button type="button" onClick={onSignOut}>
+        <button type="button" onClick={() => void onSignOut()}>
           Sign out
         </button>
       </header>

@@ -96,6 +96,21 @@ export async function beginSignIn(s: OidcSettings, redirectUri: string, storage:
   return authorizeUrl(d, s, { redirectUri, state: flow.state, nonce: flow.nonce, challenge: await challengeOf(flow.verifier) });
 }
 
+/**
+ * Where to send the browser to end the session at the issuer too (OpenID Connect RP-Initiated Logout),
+ * coming back to `returnTo`; undefined when the issuer offers no end_session_endpoint, in which case
+ * forgetting the tokens here is all a sign-out can do.
+ */
+export async function endSessionUrl(s: OidcSettings, idToken: string | undefined, returnTo: string, fetchImpl: typeof fetch = fetch): Promise<string | undefined> {
+  const d = await discover(s.issuer, fetchImpl);
+  if (typeof d.end_session_endpoint !== "string") return undefined;
+  const u = new URL(d.end_session_endpoint);
+  u.searchParams.set("client_id", s.clientId);
+  if (idToken) u.searchParams.set("id_token_hint", idToken);
+  u.searchParams.set("post_logout_redirect_uri", returnTo);
+  return u.href;
+}
+
 /** True when this URL is the issuer sending the browser back (with a code or an error). */
 export function isCallback(location: URL): boolean {
   return location.searchParams.has("state") && (location.searchParams.has("code") || location.searchParams.has("error"));

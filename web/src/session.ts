@@ -12,6 +12,8 @@ export interface Session {
   /** Namespaces this user's paused uploads in localStorage (the token's oid or sub). */
   userKey: string;
   kind: "dev" | "oidc";
+  /** OIDC: the ID token, handed back to the issuer as id_token_hint at sign-out. */
+  idToken?: string;
 }
 
 const DEV_USER_KEY = "taskdrop-dev-user";
@@ -32,7 +34,7 @@ export function oidcSettings(s: Settings): OidcSettings | undefined {
   return { issuer: s.issuer, clientId: s.clientId, scopes: s.scopes ?? "openid profile" };
 }
 
-export function sessionFromToken(token: string, kind: Session["kind"], fallbackName: string, idClaims: Record<string, unknown> = {}): Session {
+export function sessionFromToken(token: string, kind: Session["kind"], fallbackName: string, idClaims: Record<string, unknown> = {}, idToken?: string): Session {
   const c = { ...jwtClaims(token), ...idClaims };
   const str = (k: string) => (typeof c[k] === "string" ? (c[k] as string) : undefined);
   return {
@@ -40,6 +42,7 @@ export function sessionFromToken(token: string, kind: Session["kind"], fallbackN
     kind,
     displayName: str("name") ?? str("preferred_username") ?? str("email") ?? fallbackName,
     userKey: str("oid") ?? str("sub") ?? fallbackName,
+    ...(idToken ? { idToken } : {}),
   };
 }
 
