@@ -115,7 +115,9 @@ describe("many abandoned sessions", () => {
     const total = [...filesUnder(s.dataDir).values()].reduce((a, b) => a + b, 0);
     t.diagnostic(`${passedThrough} bytes passed through ${ROUNDS * 40} abandoned sessions; the data directory holds ${total} bytes`);
     assert.ok(size("taskdrop.db") <= 1024 * 1024, `the database file is ${size("taskdrop.db")} bytes`);
-    assert.ok(dbSizes[ROUNDS - 1]! <= Math.max(dbSizes[1]!, 128 * 1024) + 16_384, `the database kept growing: ${dbSizes.join(", ")} bytes`);
+    // The database file changes size only when the WAL is checkpointed into it (at a moment of
+    // SQLite's choosing): compare rounds against a bound, not against each other.
+    assert.ok(Math.max(...dbSizes) <= 256 * 1024, `the database kept growing: ${dbSizes.join(", ")} bytes`);
     assert.ok(size("taskdrop.db-wal") <= 1100 * 4096, `the WAL is ${size("taskdrop.db-wal")} bytes`);
     assert.ok(total < 6 * 1024 * 1024 && total < passedThrough / 2, `the data directory holds ${total} bytes`);
     assert.deepEqual(s.errorLogs(), []);
