@@ -394,7 +394,9 @@ export class SqliteStore implements Store {
     read: async (att: Attachment, range?: { start: number; end: number }): Promise<Readable> => {
       const r = this.stmt("SELECT blob FROM attachments WHERE id = ?").get(att.id) as Row | undefined;
       if (!r) throw errors.notFound();
-      return this.blobs.read(r.blob as string, range);
+      const stream = await this.blobs.openRead(r.blob as string, range);
+      if (!stream) throw errors.notFound(); // deleted between the record's read and the file's open
+      return stream;
     },
     delete: async (owner: string, taskId: string, id: string): Promise<boolean> => {
       const blob = this.db.transaction(() => {
