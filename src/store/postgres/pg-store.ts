@@ -27,6 +27,7 @@ import { migrate } from "./migrations.js";
 import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
+import { stagedQuota } from "../shared/quota.js";
 
 type Client = pg.PoolClient;
 
@@ -502,19 +503,30 @@ export class PgStore implements Store {
   }
 
   sessions = {
-    create: async (s: UploadSession, maxOpen: number): Promise<void> =>
+    create: async (s: UploadSession, maxOpen: number, maxStagedBytes = 0): Promise<void> =>
       this.tx(async (c) => {
         // Serialises one owner's creations across instances, so the cap cannot be overshot by a race.
         await c.query(`SELECT pg_advisory_xact_lock(${OWNER_KEY})`, [s.ownerOid]);
         // Only live sessions count: an expired one can no longer be used, whether swept yet or not.
-        const { rows } = await c.query("SELECT count(*) AS n FROM sessions WHERE owner = $1 AND status = 'open' AND expires_at > $2", [s.ownerOid, s.createdAt]);
+        const { rows } = await c.query(
+          "SELECT count(*) AS n, coalesce(sum(size), 0) AS staged FROM sessions WHERE owner = $1 AND status = 'open' AND expires_at > $2",
+          [s.ownerOid, s.createdAt],
+        );
         if (num(rows[0].n) >= maxOpen) throw errors.tooManySessions(maxOpen);
+        if (maxStagedBytes > 0 && num(rows[0].staged) + s.size > maxStagedBytes) throw stagedQuota(maxStagedBytes, num(rows[0].staged));
         await c.query(
           `INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 'open', $8, $9, $10)`,
           [s.id, s.ownerOid, s.listId, s.taskId, s.name, s.contentType, s.size, randomUUID(), s.createdAt, s.expiresAt],
         );
       }),
+    bytesHeld: async (now: string): Promise<number> => {
+      const { rows } = await this.pool.query(
+        "SELECT (SELECT coalesce(sum(size), 0) FROM attachments) + (SELECT coalesce(sum(size), 0) FROM sessions WHERE status = 'open' AND expires_at > $1) AS n",
+        [now],
+      );
+      return num(rows[0].n);
+    },
     get: async (id: string): Promise<UploadSession | undefined> => {
       const r = await this.one("SELECT * FROM sessions WHERE id = $1", [id]);
       return r ? sessionFrom(r) : undefined;
