@@ -53,6 +53,12 @@ export interface Config {
    * cannot hold its session (and its upload slot) for long.
    */
   minUploadRate: number;
+  /** Bytes one user's live open upload sessions may declare in all (0: no bound); past it, 507. */
+  maxStagedBytes: number;
+  /** Bytes the server may hold in all, attachments plus live open sessions' declared sizes (0: no bound). */
+  maxDiskBytes: number;
+  /** Embedded store: free space the data directory's file system keeps; a write that would eat into it is 507. */
+  minFreeDiskBytes: number;
   /** Range PUTs one user may have in flight on one instance; more are answered 429. */
   maxUploadsPerUser: number;
   /** A request's headers must all arrive within this (slowloris guard); answered 408 otherwise. */
@@ -106,6 +112,17 @@ export const OPTIONS = {
     env: "TASKDROP_MIN_UPLOAD_RATE",
     help: "slowest average rate, in bytes/s, a range may arrive at (after the idle timeout's allowance)",
     def: "16384",
+  },
+  maxStagedBytes: {
+    env: "TASKDROP_MAX_STAGED_BYTES",
+    help: "bytes one user's open upload sessions may declare in all (0: no bound)",
+    def: "2147483648",
+  },
+  maxDiskBytes: { env: "TASKDROP_MAX_DISK_BYTES", help: "bytes the server may hold in all, attachments and open sessions (0: no bound)", def: "0" },
+  minFreeDiskBytes: {
+    env: "TASKDROP_MIN_FREE_DISK_BYTES",
+    help: "embedded store: free bytes the data directory's file system keeps; writes past it are refused",
+    def: "268435456",
   },
   maxUploadsPerUser: { env: "TASKDROP_MAX_UPLOADS_PER_USER", help: "range PUTs one user may have in flight at once", def: "64" },
   headersTimeout: { env: "TASKDROP_HEADERS_TIMEOUT", help: "milliseconds a client may take to send a request's headers", def: "20000" },
@@ -266,6 +283,9 @@ export function loadConfig(flags: RawOptions = {}, env: NodeJS.ProcessEnv = proc
     bodyIdleTimeoutMs: int(opt("bodyIdleTimeout"), 100, 3_600_000),
     minUploadRate: int(opt("minUploadRate"), 1, 1_000_000_000),
     maxUploadsPerUser: int(opt("maxUploadsPerUser"), 1, 100_000),
+    maxStagedBytes: int(opt("maxStagedBytes"), 0, 2 ** 50),
+    maxDiskBytes: int(opt("maxDiskBytes"), 0, 2 ** 50),
+    minFreeDiskBytes: int(opt("minFreeDiskBytes"), 0, 2 ** 50),
     headersTimeoutMs,
     bodyTimeoutMs,
     maxBufferedBodyBytes: int(opt("maxBufferedBodies"), 1_048_576, 2 ** 40),

@@ -21,6 +21,7 @@ export type ErrorKind =
   | "unknownSegment"
   | "methodNotAllowed"
   | "tooManySessions"
+  | "quotaLimitReached"
   | "syncStateNotFound"
   | "badBatch"
   | "failedDependency"
@@ -59,6 +60,8 @@ const SHAPES: Record<ErrorKind, Shape> = {
   rateLimited: { status: 429, code: "activityLimitReached", inner: { code: "ErrorTooManyRequests", outerMessage: "The request has been throttled" } },
   unknownSegment: { status: 400, code: "BadRequest" },
   methodNotAllowed: { status: 405, code: "Request_BadRequest" },
+  // OneDrive's answer when a write would pass the storage quota (see docs/graph-behaviour.md).
+  quotaLimitReached: { status: 507, code: "quotaLimitReached" },
   tooManySessions: { status: 429, code: "activityLimitReached", inner: { code: "ErrorQuotaExceeded", outerMessage: "Too many open upload sessions" } },
   // Delta tokens older than the kept change history (observed with this code on To Do task delta).
   syncStateNotFound: { status: 410, code: "syncStateNotFound" },
@@ -115,6 +118,7 @@ export const errors = {
   /** Throttling as Graph does it: 429 with Retry-After; a range PUT is safe to repeat. */
   tooManyUploads: (cap: number) =>
     new GraphError("rateLimited", `A user may have at most ${cap} range uploads in flight at once; retry this range shortly.`, { "retry-after": "1" }),
+  quotaLimitReached: (message: string) => new GraphError("quotaLimitReached", message),
   tooManySessions: (cap: number) =>
     new GraphError("tooManySessions", `A user may have at most ${cap} open upload sessions; finish or delete some first.`, { "retry-after": "60" }),
   unknownSegment: (segment: string) => new GraphError("unknownSegment", `Resource not found for the segment '${segment}'.`),

@@ -1,4 +1,5 @@
 // Attachments of a task: list, read, small-file create, delete.
+import { ensureRoomToCreate } from "./disk-room.js";
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { parseSmallFileAttachment } from "../domain/attachment-info.js";
@@ -36,6 +37,7 @@ export async function createSmallAttachment(d: Deps, owner: string, listId: stri
     createdAt: now,
     lastModifiedAt: now,
   };
+  await ensureRoomToCreate(d, bytes.length);
   await d.store.attachments.createWithBytes(a, bytes);
   return a;
 }

@@ -1,5 +1,6 @@
 // Upload sessions: create, PUT a byte range, status, cancel. One writer per session (the store's
 // lease); a range is streamed, made durable and committed together with its offset, or not at all.
+import { ensureFreeDisk, ensureRoomToCreate } from "./disk-room.js";
 import type { Readable } from "node:stream";
 import { parseAttachmentInfo } from "../domain/attachment-info.js";
 import { parseContentLength, parseContentRange } from "../domain/content-range.js";
@@ -31,7 +32,8 @@ export async function createSession(d: Deps, owner: string, listId: string, task
     status: "open",
     committed: 0,
   };
-  await d.store.sessions.create(s, d.config.maxOpenSessionsPerUser);
+  await ensureRoomToCreate(d, s.size);
+  await d.store.sessions.create(s, d.config.maxOpenSessionsPerUser, d.config.maxStagedBytes);
   return s;
 }
 
@@ -122,6 +124,7 @@ async function putLeased(
     const start = decision.action === "write" ? decision.start : 0;
     const length = decision.action === "write" ? decision.length : 0;
     const final = decision.action === "complete-empty" || decision.final;
+    await ensureFreeDisk(d, length); // before the body's first byte is written
     const committed = await lease.writeRange({
       offset: start,
       length,

@@ -123,8 +123,14 @@ export interface Store {
   };
 
   sessions: {
-    /** Refuses (tooManySessions) when the owner already has `maxOpen` open sessions that are live at `s.createdAt`. */
-    create(s: UploadSession, maxOpen: number): Promise<void>;
+    /**
+     * Refuses (tooManySessions) when the owner already has `maxOpen` open sessions that are live at
+     * `s.createdAt`, and (quotaLimitReached) when their declared sizes plus `s.size` pass
+     * `maxStagedBytes` (0: no bound); checked atomically with the insert, per owner.
+     */
+    create(s: UploadSession, maxOpen: number, maxStagedBytes?: number): Promise<void>;
+    /** Bytes held server-wide at `now`: every attachment's size plus every live open session's declared size. */
+    bytesHeld(now: string): Promise<number>;
     get(id: string): Promise<UploadSession | undefined>;
     forTask(owner: string, taskId: string): Promise<UploadSession[]>;
     /** Cancels: removes the record and frees staged bytes (never a completed session's attachment bytes). */

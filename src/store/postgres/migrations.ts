@@ -134,6 +134,16 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX lists_changes ON lists (owner, change_seq);
   CREATE INDEX tasks_changes ON tasks (list_id, change_seq);
   `,
+  // Steps 5 and 6 belong to other branches (task child resources; $filter/$orderby pushdown); these
+  // placeholders hold their numbers until those land and take their places.
+  `SELECT 1`,
+  `SELECT 1`,
+  // Step 7: read leases (issue 13 item 11). A download registers a claim on the blob it streams and
+  // renews it while it runs; a deletion leaves the rows of a blob with a live claim for the
+  // janitor's orphan sweep, so a download always finishes from the bytes it started with.
+  `
+  CREATE TABLE blob_reads (reader UUID PRIMARY KEY, blob UUID NOT NULL, until TIMESTAMPTZ NOT NULL);
+  `,
 ];
 
 /**

@@ -27,6 +27,7 @@ import { migrate } from "./migrations.js";
 import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
+import { stagedQuota } from "../shared/quota.js";
 
 type Client = pg.PoolClient;
 
@@ -46,6 +47,9 @@ export const UPLOAD_WAIT_MS = 5_000;
 const GENERAL_WAIT_MS = 10_000;
 /** A lease lapses this long after its last renewal (so a dead holder blocks a resume for at most this). */
 export const LEASE_TTL_MS = 3_000;
+/** A download's read claim lapses this long after its last renewal (a dead instance's claims). */
+const READ_CLAIM_TTL_S = 30;
+const READ_CLAIM_RENEW_MS = 10_000;
 /** The holder renews its lease this often while the range streams. */
 const LEASE_RENEW_MS = 1_000;
 
@@ -351,11 +355,42 @@ export class PgStore implements Store {
     return rows.map((r) => r.blob as string);
   }
 
-  /** Deletes bytes in the same transaction as the records naming them: no orphans, no sweep needed. */
+  /**
+   * Deletes bytes in the same transaction as the records naming them, except a blob a download is
+   * reading (a live claim in blob_reads): its rows stay until the janitor's orphan sweep finds the
+   * claim ended or lapsed.
+   */
   private async freeBlobs(c: Client, blobs: string[]): Promise<void> {
     // Forgotten before the commit: if it rolls back, the state is merely lost (the fallback re-reads).
     for (const b of blobs) this.hashes.forget(b);
-    if (blobs.length > 0) await c.query("DELETE FROM blob_chunks WHERE blob = ANY($1::uuid[])", [blobs]);
+    if (blobs.length > 0) {
+      await c.query(
+        "DELETE FROM blob_chunks WHERE blob = ANY($1::uuid[]) AND blob NOT IN (SELECT blob FROM blob_reads WHERE until > now())",
+        [blobs],
+      );
+    }
+  }
+
+  /**
+   * The download stream, its read claim renewed while it runs and dropped when it ends however it
+   * ends (a claim left by a dead instance lapses after READ_CLAIM_TTL_S).
+   */
+  private claimedStream(reader: string, stream: Readable): Readable {
+    const renew = setInterval(() => {
+      this.pool.query(`UPDATE blob_reads SET until = now() + make_interval(secs => ${READ_CLAIM_TTL_S}) WHERE reader = $1`, [reader]).catch(() => {});
+    }, READ_CLAIM_RENEW_MS);
+    renew.unref();
+    let done = false;
+    const drop = () => {
+      if (done) return;
+      done = true;
+      clearInterval(renew);
+      if (!this.closed) this.pool.query("DELETE FROM blob_reads WHERE reader = $1", [reader]).catch(() => {});
+    };
+    stream.once("close", drop);
+    stream.once("end", drop);
+    stream.once("error", drop);
+    return stream;
   }
 
   tasks = {
@@ -424,9 +459,17 @@ export class PgStore implements Store {
         await this.insertAttachment(c, att, blob);
       }),
     read: async (att: Attachment, range?: { start: number; end: number }): Promise<Readable> => {
-      const r = await this.one("SELECT blob, size FROM attachments WHERE id = $1", [att.id]);
+      // A read claim, taken under a share lock of the record: a deletion that comes later waits for
+      // the claim to commit and then sees it (and leaves the bytes to the janitor); one that came
+      // first left no record to claim. Either way the download never loses bytes part-way.
+      const reader = randomUUID();
+      const r = await this.tx(async (c) => {
+        const row = (await c.query("SELECT blob, size FROM attachments WHERE id = $1 FOR SHARE", [att.id])).rows[0];
+        if (row) await c.query(`INSERT INTO blob_reads (reader, blob, until) VALUES ($1, $2, now() + make_interval(secs => ${READ_CLAIM_TTL_S}))`, [reader, row.blob]);
+        return row as Row | undefined;
+      });
       if (!r) throw errors.notFound();
-      return readStream(this.pool, r.blob as string, range?.start ?? 0, range?.end ?? num(r.size) - 1);
+      return this.claimedStream(reader, readStream(this.pool, r.blob as string, range?.start ?? 0, range?.end ?? num(r.size) - 1));
     },
     delete: async (owner: string, taskId: string, id: string): Promise<boolean> =>
       this.tx(async (c) => {
@@ -460,19 +503,30 @@ export class PgStore implements Store {
   }
 
   sessions = {
-    create: async (s: UploadSession, maxOpen: number): Promise<void> =>
+    create: async (s: UploadSession, maxOpen: number, maxStagedBytes = 0): Promise<void> =>
       this.tx(async (c) => {
         // Serialises one owner's creations across instances, so the cap cannot be overshot by a race.
         await c.query(`SELECT pg_advisory_xact_lock(${OWNER_KEY})`, [s.ownerOid]);
         // Only live sessions count: an expired one can no longer be used, whether swept yet or not.
-        const { rows } = await c.query("SELECT count(*) AS n FROM sessions WHERE owner = $1 AND status = 'open' AND expires_at > $2", [s.ownerOid, s.createdAt]);
+        const { rows } = await c.query(
+          "SELECT count(*) AS n, coalesce(sum(size), 0) AS staged FROM sessions WHERE owner = $1 AND status = 'open' AND expires_at > $2",
+          [s.ownerOid, s.createdAt],
+        );
         if (num(rows[0].n) >= maxOpen) throw errors.tooManySessions(maxOpen);
+        if (maxStagedBytes > 0 && num(rows[0].staged) + s.size > maxStagedBytes) throw stagedQuota(maxStagedBytes, num(rows[0].staged));
         await c.query(
           `INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 'open', $8, $9, $10)`,
           [s.id, s.ownerOid, s.listId, s.taskId, s.name, s.contentType, s.size, randomUUID(), s.createdAt, s.expiresAt],
         );
       }),
+    bytesHeld: async (now: string): Promise<number> => {
+      const { rows } = await this.pool.query(
+        "SELECT (SELECT coalesce(sum(size), 0) FROM attachments) + (SELECT coalesce(sum(size), 0) FROM sessions WHERE status = 'open' AND expires_at > $1) AS n",
+        [now],
+      );
+      return num(rows[0].n);
+    },
     get: async (id: string): Promise<UploadSession | undefined> => {
       const r = await this.one("SELECT * FROM sessions WHERE id = $1", [id]);
       return r ? sessionFrom(r) : undefined;
@@ -515,9 +569,12 @@ export class PgStore implements Store {
       }
       // Rows staged for a session deleted while its range streamed in (nothing else names a blob
       // that no session or attachment has: a blob's rows are only written under a live session).
+      // Also the rows of a deleted attachment a download was still reading, once its claim is gone.
+      await this.pool.query("DELETE FROM blob_reads WHERE until < now()");
       await this.pool.query(
         `DELETE FROM blob_chunks b WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.blob = b.blob)
-           AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.blob = b.blob)`,
+           AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.blob = b.blob)
+           AND NOT EXISTS (SELECT 1 FROM blob_reads r WHERE r.blob = b.blob)`,
       );
       return n;
     },

@@ -116,6 +116,22 @@ export class BlobFiles {
     return createReadStream(this.path(key), range ? { start: range.start, end: range.end } : {});
   }
 
+  /**
+   * A download's stream, on a file opened before this resolves: a deletion after that unlinks the
+   * name but the open file keeps its bytes, so the download finishes whole. Undefined when the
+   * file is already gone.
+   */
+  async openRead(key: string, range?: { start: number; end: number }): Promise<ReadStream | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.path(key), constants.O_RDONLY);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+    return fh.createReadStream(range ? { start: range.start, end: range.end } : {});
+  }
+
   /** Hex SHA-256 of the first `length` bytes. */
   async sha256(key: string, length: number): Promise<string> {
     const h = createHash("sha256");

@@ -16,6 +16,7 @@ import { attachmentFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } f
 import { RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
 import { refuseNewerSchema } from "../shared/schema.js";
+import { stagedQuota } from "../shared/quota.js";
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -394,7 +395,9 @@ export class SqliteStore implements Store {
     read: async (att: Attachment, range?: { start: number; end: number }): Promise<Readable> => {
       const r = this.stmt("SELECT blob FROM attachments WHERE id = ?").get(att.id) as Row | undefined;
       if (!r) throw errors.notFound();
-      return this.blobs.read(r.blob as string, range);
+      const stream = await this.blobs.openRead(r.blob as string, range);
+      if (!stream) throw errors.notFound(); // deleted between the record's read and the file's open
+      return stream;
     },
     delete: async (owner: string, taskId: string, id: string): Promise<boolean> => {
       const blob = this.db.transaction(() => {
@@ -429,11 +432,14 @@ export class SqliteStore implements Store {
   }
 
   sessions = {
-    create: async (s: UploadSession, maxOpen: number): Promise<void> => {
+    create: async (s: UploadSession, maxOpen: number, maxStagedBytes = 0): Promise<void> => {
       await this.durably(() => {
         // Only live sessions count: an expired one can no longer be used, whether swept yet or not.
-        const { n } = this.stmt("SELECT count(*) AS n FROM sessions WHERE owner = ? AND status = 'open' AND expires_at > ?").get(s.ownerOid, s.createdAt) as { n: number };
+        const { n, staged } = this.stmt(
+          "SELECT count(*) AS n, coalesce(sum(size), 0) AS staged FROM sessions WHERE owner = ? AND status = 'open' AND expires_at > ?",
+        ).get(s.ownerOid, s.createdAt) as { n: number; staged: number };
         if (n >= maxOpen) throw errors.tooManySessions(maxOpen);
+        if (maxStagedBytes > 0 && staged + s.size > maxStagedBytes) throw stagedQuota(maxStagedBytes, staged);
         this
           .stmt(
             `INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)
@@ -441,6 +447,12 @@ export class SqliteStore implements Store {
           )
           .run(s.id, s.ownerOid, s.listId, s.taskId, s.name, s.contentType, s.size, this.blobs.newKey(), s.createdAt, s.expiresAt);
       });
+    },
+    bytesHeld: async (now: string): Promise<number> => {
+      const { n } = this.stmt(
+        "SELECT (SELECT coalesce(sum(size), 0) FROM attachments) + (SELECT coalesce(sum(size), 0) FROM sessions WHERE status = 'open' AND expires_at > ?) AS n",
+      ).get(now) as { n: number };
+      return n;
     },
     get: async (id: string): Promise<UploadSession | undefined> => {
       const r = this.stmt("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
