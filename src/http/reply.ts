@@ -2,7 +2,9 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { errors } from "../domain/errors.js";
 import type { Change } from "../domain/delta.js";
-import { page, type EntityShape, parseQuery, project } from "../domain/odata.js";
+import { preferredPageSize } from "../domain/delta.js";
+import { type EntityShape, pageSize, parseQuery, project, type QueryOptions } from "../domain/odata.js";
+import { pageInMemory, viewReader, type CollectionQuery, type QueryPage } from "../domain/query.js";
 
 export const ODATA_JSON = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
 
@@ -17,7 +19,49 @@ export function sendEntity(req: FastifyRequest, reply: FastifyReply, status: num
   return sendJson(reply, status, { "@odata.context": context, ...project(view, select) });
 }
 
-/** Answers a collection page with `@odata.nextLink` (absolute, same query, next `$skip`). */
+/** A collection request, parsed: its options and the query a store (or the in-memory pager) runs. */
+export interface CollectionRequest {
+  options: QueryOptions;
+  query: CollectionQuery;
+  /** `Prefer: odata.maxpagesize` when given (then answered with `Preference-Applied`). */
+  maxPageSize: number | undefined;
+}
+
+export function collectionRequest(req: FastifyRequest, shape: EntityShape): CollectionRequest {
+  const options = parseQuery(req.query as Record<string, string | string[] | undefined>, shape);
+  const maxPageSize = preferredPageSize(req.headers.prefer);
+  const top = pageSize(options, maxPageSize);
+  return { options, maxPageSize, query: { filter: options.filter, orderBy: options.orderBy, skip: options.skip, top, count: options.count } };
+}
+
+/**
+ * Answers one page: `@odata.count` when asked for, the items cut to `$select`, and
+ * `@odata.nextLink` (absolute, the same query with the page size as `$top` and the next `$skip`,
+ * so the order and filter carry over).
+ */
+export function sendPage<T>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  base: string,
+  context: string,
+  r: CollectionRequest,
+  page: QueryPage<T>,
+  view: (t: T) => Record<string, unknown>,
+): FastifyReply {
+  const body: Record<string, unknown> = { "@odata.context": context };
+  if (page.count !== undefined) body["@odata.count"] = page.count;
+  body.value = page.items.map((t) => project(view(t), r.options.select));
+  if (page.more) {
+    const url = new URL(req.url, "http://placeholder");
+    url.searchParams.set("$top", String(r.query.top));
+    url.searchParams.set("$skip", String(r.query.skip + r.query.top));
+    body["@odata.nextLink"] = `${base}${url.pathname}?${url.searchParams.toString().replace(/%24/g, "$")}`;
+  }
+  if (r.maxPageSize !== undefined) reply.header("preference-applied", `odata.maxpagesize=${r.maxPageSize}`);
+  return sendJson(reply, 200, body);
+}
+
+/** Answers a small collection held in memory (attachments, sessions) with the same query options. */
 export function sendCollection<T>(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -27,17 +71,24 @@ export function sendCollection<T>(
   shape: EntityShape,
   view: (t: T) => Record<string, unknown>,
 ): FastifyReply {
-  const query = req.query as Record<string, string | string[] | undefined>;
-  const q = parseQuery(query, shape);
-  const { value, more } = page(items, q, view);
-  const body: Record<string, unknown> = { "@odata.context": context, value };
-  if (more) {
-    const url = new URL(req.url, "http://placeholder");
-    url.searchParams.set("$top", String(q.top));
-    url.searchParams.set("$skip", String(q.skip + q.top));
-    body["@odata.nextLink"] = `${base}${url.pathname}?${url.searchParams.toString().replace(/%24/g, "$")}`;
+  const r = collectionRequest(req, shape);
+  const page = pageInMemory(items, r.query, (t) => viewReader(shape.query, view(t)));
+  return sendPage(req, reply, base, context, r, page, view);
+}
+
+/** A `/$count` segment: the number alone, as text (OData's `text/plain` count). */
+export function countRequest(req: FastifyRequest, shape: EntityShape): CollectionQuery {
+  const q = req.query as Record<string, string | string[] | undefined>;
+  for (const k of Object.keys(q)) {
+    // Only $filter changes a count; paging, projection and order options mean nothing on a number.
+    if (k.startsWith("$") && k !== "$filter") throw errors.invalid(`Query option '${k}' does not apply to $count.`);
   }
-  return sendJson(reply, 200, body);
+  const options = parseQuery(q, shape);
+  return { filter: options.filter, orderBy: [], skip: 0, top: 0, count: true };
+}
+
+export function sendCount(reply: FastifyReply, n: number): FastifyReply {
+  return reply.code(200).type("text/plain; charset=utf-8").send(String(n));
 }
 
 /**

@@ -15,6 +15,8 @@ import { MIGRATIONS } from "./migrations.js";
 import { attachmentFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
+import { compileQuery, LIST_TABLE, TASK_TABLE, type QueryTable } from "../shared/query-sql.js";
+import type { CollectionQuery, QueryPage } from "../../domain/query.js";
 import { refuseNewerSchema } from "../shared/schema.js";
 
 export class SqliteStore implements Store {
@@ -193,9 +195,21 @@ export class SqliteStore implements Store {
     },
   };
 
+  /**
+   * One page of a query. Statements are prepared per call, not cached: a filter's shape is the
+   * client's to choose, and a cache keyed by it would grow without bound.
+   */
+  private queryPage<T>(t: QueryTable, scope: Record<string, string>, q: CollectionQuery, from: (r: Row) => T): QueryPage<T> {
+    const c = compileQuery(q, t, "sqlite", scope);
+    const rows = c.page ? (this.db.prepare(c.page.sql).all(...c.page.params) as Row[]) : [];
+    const count = c.count ? Number((this.db.prepare(c.count.sql).get(...c.count.params) as { n: number }).n) : undefined;
+    return { items: rows.slice(0, q.top).map(from), more: rows.length > q.top, count };
+  }
+
   lists = {
     all: async (owner: string): Promise<TaskList[]> =>
       (this.stmt("SELECT * FROM lists WHERE owner = ? ORDER BY seq").all(owner) as Row[]).map(listFrom),
+    query: async (owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> => this.queryPage(LIST_TABLE, { owner }, q, listFrom),
     get: async (owner: string, id: string): Promise<TaskList | undefined> => {
       const r = this.stmt("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
       return r ? listFrom(r) : undefined;
@@ -322,6 +336,8 @@ export class SqliteStore implements Store {
   tasks = {
     all: async (owner: string, listId: string): Promise<Task[]> =>
       (this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? ORDER BY seq").all(owner, listId) as Row[]).map(taskFrom),
+    query: async (owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>> =>
+      this.queryPage(TASK_TABLE, { owner, list_id: listId }, q, taskFrom),
     get: async (owner: string, listId: string, id: string): Promise<Task | undefined> => {
       const r = this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
       return r ? taskFrom(r) : undefined;
