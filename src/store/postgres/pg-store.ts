@@ -27,7 +27,7 @@ import { migrate } from "./migrations.js";
 import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
-import { compileQuery, LIST_TABLE, TASK_TABLE, type QueryTable } from "../shared/query-sql.js";
+import { compileQuery, LIST_TABLE, listScope, TASK_TABLE, taskScope, type QueryTable, type Scope } from "../shared/query-sql.js";
 import type { CollectionQuery, QueryPage } from "../../domain/query.js";
 
 type Client = pg.PoolClient;
@@ -230,7 +230,7 @@ export class PgStore implements Store {
   };
 
   /** One page of a query; the count (when asked) is read in the same snapshot as the page. */
-  private async queryPage<T>(t: QueryTable, scope: Record<string, string>, q: CollectionQuery, from: (r: Row) => T): Promise<QueryPage<T>> {
+  private async queryPage<T>(t: QueryTable, scope: Scope, q: CollectionQuery, from: (r: Row) => T): Promise<QueryPage<T>> {
     const c = compileQuery(q, t, "postgres", scope);
     const run = async (db: Pick<Client, "query">) => {
       const rows = c.page ? ((await db.query(c.page.sql, c.page.params)).rows as Row[]) : [];
@@ -260,7 +260,7 @@ export class PgStore implements Store {
   lists = {
     all: async (owner: string): Promise<TaskList[]> =>
       (await this.pool.query("SELECT * FROM lists WHERE owner = $1 ORDER BY seq", [owner])).rows.map(listFrom),
-    query: (owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> => this.queryPage(LIST_TABLE, { owner }, q, listFrom),
+    query: (owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> => this.queryPage(LIST_TABLE, listScope(owner), q, listFrom),
     get: async (owner: string, id: string): Promise<TaskList | undefined> => {
       const r = await this.one("SELECT * FROM lists WHERE owner = $1 AND id = $2", [owner, id]);
       return r ? listFrom(r) : undefined;
@@ -393,7 +393,7 @@ export class PgStore implements Store {
     all: async (owner: string, listId: string): Promise<Task[]> =>
       (await this.pool.query("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 ORDER BY seq", [owner, listId])).rows.map(taskFrom),
     query: (owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>> =>
-      this.queryPage(TASK_TABLE, { owner, list_id: listId }, q, taskFrom),
+      this.queryPage(TASK_TABLE, taskScope(owner, listId), q, taskFrom),
     get: async (owner: string, listId: string, id: string): Promise<Task | undefined> => {
       const r = await this.one("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 AND id = $3", [owner, listId, id]);
       return r ? taskFrom(r) : undefined;

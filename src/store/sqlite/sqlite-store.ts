@@ -15,7 +15,8 @@ import { MIGRATIONS } from "./migrations.js";
 import { attachmentFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
-import { compileQuery, LIST_TABLE, TASK_TABLE, type QueryTable } from "../shared/query-sql.js";
+import { compileQuery, LIST_TABLE, listScope, TASK_TABLE, taskScope, type QueryTable, type Scope } from "../shared/query-sql.js";
+import { QueryReaders, SLICE } from "./query-readers.js";
 import type { CollectionQuery, QueryPage } from "../../domain/query.js";
 import { refuseNewerSchema } from "../shared/schema.js";
 
@@ -31,6 +32,8 @@ export class SqliteStore implements Store {
   private queued: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   /** Running hashes of open sessions; lost on restart, when the final range hashes the file. */
   private readonly hashes = new RunningHashes();
+  /** Connections for large query pages (query-readers.ts). */
+  private readonly readers: QueryReaders;
 
   private constructor(
     dataDir: string,
@@ -46,6 +49,7 @@ export class SqliteStore implements Store {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     this.blobs = new BlobFiles(dataDir);
+    this.readers = new QueryReaders(file);
   }
 
   /** Opens (creating if needed) the data directory and recovers from any crash. */
@@ -139,6 +143,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.commitQueued(); // commits already queued still land
     this.closed = true;
+    this.readers.close();
     this.db.close();
     this.lock.release();
   }
@@ -197,19 +202,26 @@ export class SqliteStore implements Store {
 
   /**
    * One page of a query. Statements are prepared per call, not cached: a filter's shape is the
-   * client's to choose, and a cache keyed by it would grow without bound.
+   * client's to choose, and a cache keyed by it would grow without bound. A page of up to SLICE
+   * rows is read at once on the main connection; a larger one by the readers, a slice at a time.
    */
-  private queryPage<T>(t: QueryTable, scope: Record<string, string>, q: CollectionQuery, from: (r: Row) => T): QueryPage<T> {
+  private async queryPage<T>(t: QueryTable, scope: Scope, q: CollectionQuery, from: (r: Row) => T): Promise<QueryPage<T>> {
     const c = compileQuery(q, t, "sqlite", scope);
-    const rows = c.page ? (this.db.prepare(c.page.sql).all(...c.page.params) as Row[]) : [];
-    const count = c.count ? Number((this.db.prepare(c.count.sql).get(...c.count.params) as { n: number }).n) : undefined;
-    return { items: rows.slice(0, q.top).map(from), more: rows.length > q.top, count };
+    let rows: Row[];
+    let n: number | undefined;
+    if (q.top + 1 > SLICE) {
+      ({ rows, n } = await this.readers.read(c.page, c.count));
+    } else {
+      rows = c.page ? (this.db.prepare(c.page.sql).all(...c.page.params) as Row[]) : [];
+      n = c.count ? Number((this.db.prepare(c.count.sql).get(...c.count.params) as { n: number }).n) : undefined;
+    }
+    return { items: rows.slice(0, q.top).map(from), more: rows.length > q.top, count: n };
   }
 
   lists = {
     all: async (owner: string): Promise<TaskList[]> =>
       (this.stmt("SELECT * FROM lists WHERE owner = ? ORDER BY seq").all(owner) as Row[]).map(listFrom),
-    query: async (owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> => this.queryPage(LIST_TABLE, { owner }, q, listFrom),
+    query: async (owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> => this.queryPage(LIST_TABLE, listScope(owner), q, listFrom),
     get: async (owner: string, id: string): Promise<TaskList | undefined> => {
       const r = this.stmt("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
       return r ? listFrom(r) : undefined;
@@ -337,7 +349,7 @@ export class SqliteStore implements Store {
     all: async (owner: string, listId: string): Promise<Task[]> =>
       (this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? ORDER BY seq").all(owner, listId) as Row[]).map(taskFrom),
     query: async (owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>> =>
-      this.queryPage(TASK_TABLE, { owner, list_id: listId }, q, taskFrom),
+      this.queryPage(TASK_TABLE, taskScope(owner, listId), q, taskFrom),
     get: async (owner: string, listId: string, id: string): Promise<Task | undefined> => {
       const r = this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
       return r ? taskFrom(r) : undefined;
