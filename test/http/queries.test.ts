@@ -207,3 +207,203 @@ describe("$filter", () => {
     expectError(await get(`${s.url}/v1.0/me/todo/lists?$search=x`), 400, "invalidRequest");
   });
 });
+
+// ---- further combinations and errors ----
+
+type Seen = { id: string; createdDateTime: string; lastModifiedDateTime: string };
+/** All tasks as the server reports them, for orders on timestamps (equal timestamps fall to id). */
+async function seen(): Promise<Seen[]> {
+  return (await get(q({ $top: "999" }))).json.value;
+}
+function byStamp(items: Seen[], key: "createdDateTime" | "lastModifiedDateTime", desc: boolean): string[] {
+  const ms = (v: string) => Date.parse(v);
+  return [...items]
+    .sort((a, b) => {
+      const c = cmp(ms(a[key]), ms(b[key])) || cmp(a.id, b.id);
+      return desc ? -c : c;
+    })
+    .map((t) => t.id);
+}
+
+describe("$orderby on timestamps", () => {
+  test("createdDateTime asc walks the creation order", async () => {
+    const { ids } = await walk(q({ $orderby: "createdDateTime asc", $top: "8" }));
+    assert.deepEqual(ids, byStamp(await seen(), "createdDateTime", false));
+  });
+
+  test("lastModifiedDateTime desc puts the tasks just updated first, newest first", async () => {
+    // Touch three tasks without changing what the other tests filter on.
+    const touched = [made[4]!, made[17]!, made[9]!];
+    for (const m of touched) {
+      const r = await call("PATCH", `${tasksUrl}/${enc(m.id)}`, { token, json: { importance: m.importance } });
+      assert.equal(r.status, 200, r.text);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // distinct stamps
+    }
+    const { ids } = await walk(q({ $orderby: "lastModifiedDateTime desc", $top: "6" }));
+    assert.deepEqual(ids.slice(0, 3), touched.map((m) => m.id).reverse());
+    assert.deepEqual(ids, byStamp(await seen(), "lastModifiedDateTime", true));
+  });
+});
+
+describe("combined options", () => {
+  test("$filter + $orderby + $count + maxpagesize: every nextLink keeps filter, order and count", async () => {
+    const filter = "(importance eq 'high' or importance eq 'low') and dueDateTime ne null";
+    const headers = { prefer: "odata.maxpagesize=3" };
+    const want = ordered(made.filter((m) => m.importance !== "normal" && m.due !== undefined), [[(m) => m.due, true], [title, false]]);
+    const ids: string[] = [];
+    let pages = 0;
+    for (let next: string | undefined = q({ $filter: filter, $orderby: "dueDateTime/dateTime desc, title", $count: "true" }); next; pages++) {
+      const r = await get(next, headers);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers.get("preference-applied"), "odata.maxpagesize=3");
+      assert.equal(r.json["@odata.count"], want.length);
+      assert.ok(r.json.value.length <= 3);
+      ids.push(...r.json.value.map((t: { id: string }) => t.id));
+      next = r.json["@odata.nextLink"];
+      if (next) assert.equal(new URL(next).searchParams.get("$filter"), filter);
+    }
+    assert.deepEqual(ids, want);
+    assert.equal(pages, Math.ceil(want.length / 3));
+  });
+
+  test("$skip past the end: an empty page with the count and no nextLink", async () => {
+    const r = await get(q({ $skip: "500", $count: "true", $orderby: "title" }));
+    assert.deepEqual(r.json.value, []);
+    assert.equal(r.json["@odata.count"], N);
+    assert.equal(r.json["@odata.nextLink"], undefined);
+  });
+
+  test("$top=0 with $count=true: the count alone", async () => {
+    const r = await get(q({ $top: "0", $count: "true", $filter: "status eq 'completed'" }));
+    assert.deepEqual(r.json.value, []);
+    assert.equal(r.json["@odata.count"], made.filter((m) => m.status === "completed").length);
+  });
+});
+
+describe("$filter, more operators", () => {
+  const cases: [string, (m: Made) => boolean][] = [
+    ["title eq 'a-0'", (m) => m.title === "A-0"],
+    ["title ne 'A-0' and title ne 'b-1'", (m) => m.title !== "A-0" && m.title !== "b-1"],
+    ["title gt 'a-4' and title le 'b-2'", (m) => m.title.toLowerCase() > "a-4" && m.title.toLowerCase() <= "b-2"],
+    ["importance lt 'normal' or (status eq 'completed' and importance eq 'high')", (m) => m.importance === "low" || (m.status === "completed" && m.importance === "high")],
+    ["not (dueDateTime/dateTime le '2026-02-03T00:00:00') and dueDateTime ne null", (m) => m.due !== undefined && m.due > "2026-02-03T00:00:00.0000000"],
+    ["dueDateTime/timeZone eq 'utc'", (m) => m.due !== undefined],
+    ["categories/any(c: c eq 'red' or c eq 'blue') and not categories/any(c: c eq 'blue')", (m) => m.categories.includes("Red") && !m.categories.includes("blue")],
+    ["id in ('" + "x".repeat(4) + "')", () => false],
+    ["body/contentType eq 'text'", () => true],
+    ["completedDateTime eq null", (m) => m.status !== "completed"],
+  ];
+  for (const [filter, want] of cases) {
+    test(filter, async () => {
+      const r = await get(q({ $filter: filter, $top: "999" }));
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json.value.map((t: { id: string }) => t.id), made.filter(want).map((m) => m.id));
+    });
+  }
+
+  test("id eq and in select exactly the tasks named (ids are case-sensitive)", async () => {
+    const [a, b] = [made[3]!.id, made[11]!.id];
+    const r = await get(q({ $filter: `id in ('${a}', '${b}')` }));
+    assert.deepEqual(r.json.value.map((t: { id: string }) => t.id), [a, b]);
+    const lower = await get(q({ $filter: `id eq '${a.toLowerCase()}'` }));
+    assert.deepEqual(lower.json.value, []);
+  });
+
+  test("a quote inside a string literal is doubled, and the value is data, not SQL", async () => {
+    const t = await call("POST", tasksUrl, { token, json: { title: "it's; DROP TABLE tasks; --" } });
+    assert.equal(t.status, 201, t.text);
+    const r = await get(q({ $filter: "title eq 'it''s; drop table tasks; --'" }));
+    assert.deepEqual(r.json.value.map((x: { id: string }) => x.id), [t.json.id]);
+    const none = await get(q({ $filter: "startswith(title, '%') or contains(title, '_')" }));
+    assert.deepEqual(none.json.value, []); // LIKE wildcards are plain characters
+    assert.equal((await call("DELETE", `${tasksUrl}/${enc(t.json.id)}`, { token })).status, 204);
+  });
+
+  const errors: [string, RegExp][] = [
+    ["title eq 'open", /unterminated/],
+    ["(status eq 'completed'", /expected '\)'/],
+    ["status eq 'completed')", /unexpected/],
+    ["", /empty/],
+    ["title eq 'x' and", /./],
+    ["status eq completed", /./],
+    ["importance eq 'urgent'", /low, normal, high/],
+    ["dueDateTime/dateTime ge 'tomorrow'", /date and time/],
+    ["createdDateTime ge '2026-01-01'", /./],
+    ["isReminderOn eq 'yes'", /./],
+    ["dueDateTime eq '2026-01-01T00:00:00'", /complex/],
+    ["recurrence eq null", /Could not find a property named 'recurrence'/],
+    ["body/content eq 'x'", /Could not find a property named 'body'/],
+    ["title in ()", /./],
+    [`title in (${Array.from({ length: 101 }, (_, i) => `'${i}'`).join(",")})`, /at most 100/],
+    ["(".repeat(40) + "title eq 'x'" + ")".repeat(40), /nested/],
+    [`title eq '${"x".repeat(2100)}'`, /too long/],
+    ["categories/any(c: c ne 'x')", /only/],
+    ["substringof('a', title)", /not supported/],
+    ["title has 'x'", /not supported/],
+  ];
+  for (const [bad, message] of errors) {
+    test(`${bad.length > 60 ? `${bad.slice(0, 60)}…` : bad} → 400`, async () => {
+      const e = expectError(await get(q({ $filter: bad })), 400, "invalidRequest");
+      assert.match(JSON.stringify(e), message);
+    });
+  }
+});
+
+describe("$orderby errors", () => {
+  const errors: [string, RegExp][] = [
+    ["colour", /Could not find a property named 'colour' on type 'microsoft.graph.todoTask'/],
+    ["title sideways", /expected/],
+    ["title,", /expected/],
+    ["title, title desc", /more than once/],
+    ["id,title,status,importance,createdDateTime,lastModifiedDateTime,isReminderOn,hasAttachments,bodyLastModifiedDateTime", /at most 8/],
+  ];
+  for (const [bad, message] of errors) {
+    test(`${bad} → 400`, async () => {
+      const e = expectError(await get(q({ $orderby: bad })), 400, "invalidRequest");
+      assert.match(JSON.stringify(e), message);
+    });
+  }
+  test("a task property on lists is 400 naming the list type", async () => {
+    const e = expectError(await get(`${s.url}/v1.0/me/todo/lists?$orderby=title`), 400, "invalidRequest");
+    assert.match(JSON.stringify(e), /microsoft\.graph\.todoTaskList/);
+  });
+});
+
+describe("lists: $filter, $count, paging", () => {
+  let t: string;
+  const names = ["delta", "Echo", "alpha", "Bravo", "charlie"];
+  before(async () => {
+    t = await s.token({ user: "queries-lists-2" });
+    for (const n of names) assert.equal((await call("POST", `${s.url}/v1.0/me/todo/lists`, { token: t, json: { displayName: n } })).status, 201);
+  });
+  const lget = (query: string, headers?: Record<string, string>) => call("GET", `${s.url}/v1.0/me/todo/lists?${query}`, { token: t, headers });
+
+  test("filter on wellknownListName and displayName, with $count", async () => {
+    const d = await lget(`$filter=${encodeURIComponent("wellknownListName eq 'defaultList'")}&$count=true`);
+    assert.deepEqual(d.json.value.map((l: { displayName: string }) => l.displayName), ["Tasks"]);
+    assert.equal(d.json["@odata.count"], 1);
+    const s2 = await lget(`$filter=${encodeURIComponent("startswith(displayName, 'b') or displayName in ('ECHO', 'delta')")}`);
+    assert.deepEqual(s2.json.value.map((l: { displayName: string }) => l.displayName), ["delta", "Echo", "Bravo"]);
+    const own = await lget(`$filter=${encodeURIComponent("isOwner eq true and isShared eq false and wellknownListName ne 'defaultList'")}&$count=true`);
+    assert.equal(own.json["@odata.count"], names.length);
+  });
+
+  test("ordered pages with maxpagesize keep the order across nextLinks", async () => {
+    const got: string[] = [];
+    for (let next: string | undefined = `${s.url}/v1.0/me/todo/lists?$orderby=displayName`; next; ) {
+      const r = await call("GET", next, { token: t, headers: { prefer: "odata.maxpagesize=2" } });
+      assert.equal(r.headers.get("preference-applied"), "odata.maxpagesize=2");
+      got.push(...r.json.value.map((l: { displayName: string }) => l.displayName));
+      next = r.json["@odata.nextLink"];
+    }
+    assert.deepEqual(got, ["alpha", "Bravo", "charlie", "delta", "Echo", "Tasks"]);
+  });
+
+  test("lists/$count with a filter; bad filters are 400", async () => {
+    const r = await call("GET", `${s.url}/v1.0/me/todo/lists/$count?$filter=${encodeURIComponent("displayName ge 'c'")}`, { token: t });
+    assert.equal(r.text, "4"); // charlie, delta, Echo, Tasks
+    expectError(await lget(`$filter=${encodeURIComponent("wellknownListName eq 'inbox'")}`), 400, "invalidRequest");
+    expectError(await lget(`$filter=${encodeURIComponent("title eq 'x'")}`), 400, "invalidRequest");
+    expectError(await lget("$count=maybe"), 400, "invalidRequest");
+  });
+});
