@@ -5,12 +5,13 @@ import { errors } from "../domain/errors.js";
 import { requireId, type IdKind } from "../domain/ids.js";
 
 /**
- * Functions Graph has where a list or task id would go (`lists/delta`, `tasks/delta`). Where a route
- * serves one (routes/todo/delta.ts) the router picks it before the id route; anywhere else
+ * Functions and segments Graph has where a list or task id would go (`lists/delta`, `tasks/delta`,
+ * `lists/$count`, `tasks/$count`). Where a route serves one (routes/todo/delta.ts, the `$count`
+ * routes) the router picks it before the id route; anywhere else
  * (`lists/delta/tasks`) it is an unknown segment (400 "Resource not found for the segment"), not a
  * malformed id.
  */
-export const GRAPH_FUNCTIONS: ReadonlySet<string> = new Set(["delta"]);
+export const GRAPH_FUNCTIONS: ReadonlySet<string> = new Set(["delta", "$count"]);
 const HAS_FUNCTIONS: ReadonlySet<IdKind> = new Set(["list", "task"]);
 
 /** One id from the path: a Graph function name where one may stand is an unknown segment, else the id must be well-formed. */

@@ -1,5 +1,6 @@
 // Records → the JSON Graph clients see. Unset properties are omitted, not null.
 import type { EntityShape } from "../domain/odata.js";
+import { ATTACHMENT_QUERY, LIST_QUERY, SESSION_QUERY, TASK_QUERY } from "../domain/todo-query.js";
 import type { Attachment, Task, TaskList, UploadSession } from "../domain/models.js";
 import { graphTimestamp } from "../domain/time.js";
 import { nextExpectedRangesForPut, nextExpectedRangesForStatus } from "../domain/upload-session.js";
@@ -38,6 +39,7 @@ export function removedView(id: string): Record<string, unknown> {
 export const LIST_SHAPE: EntityShape = {
   typeName: "microsoft.graph.todoTaskList",
   properties: new Set(["id", "displayName", "isOwner", "isShared", "wellknownListName"]),
+  query: LIST_QUERY,
 };
 
 export function listView(l: TaskList): Record<string, unknown> {
@@ -57,6 +59,7 @@ export const TASK_SHAPE: EntityShape = {
     "id", "title", "body", "importance", "status", "createdDateTime", "lastModifiedDateTime", "bodyLastModifiedDateTime",
     "completedDateTime", "dueDateTime", "startDateTime", "reminderDateTime", "recurrence", "isReminderOn", "hasAttachments", "categories",
   ]),
+  query: TASK_QUERY,
 };
 
 export function taskView(t: Task): Record<string, unknown> {
@@ -86,6 +89,7 @@ export function taskView(t: Task): Record<string, unknown> {
 export const ATTACHMENT_SHAPE: EntityShape = {
   typeName: "microsoft.graph.taskFileAttachment",
   properties: new Set(["id", "name", "contentType", "size", "lastModifiedDateTime"]),
+  query: ATTACHMENT_QUERY,
 };
 
 export function attachmentView(a: Attachment): Record<string, unknown> {
@@ -102,6 +106,7 @@ export function attachmentView(a: Attachment): Record<string, unknown> {
 export const SESSION_SHAPE: EntityShape = {
   typeName: "microsoft.graph.attachmentSession",
   properties: new Set(["id", "expirationDateTime", "nextExpectedRanges"]),
+  query: SESSION_QUERY,
 };
 
 /** The attachmentSession resource, as GET status and the sessions collection answer it (camelCase, `N-`). */

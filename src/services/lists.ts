@@ -2,6 +2,7 @@
 import { errors } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { TaskList } from "../domain/models.js";
+import type { CollectionQuery, QueryPage } from "../domain/query.js";
 import { applyListInput } from "../domain/task-input.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
 import type { Deps } from "./deps.js";
@@ -18,6 +19,11 @@ export async function ensureDefaultList(d: Deps, owner: string): Promise<void> {
 
 export async function listLists(d: Deps, owner: string): Promise<TaskList[]> {
   return d.store.lists.all(owner);
+}
+
+/** One page of the owner's lists as the query says. */
+export async function queryLists(d: Deps, owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> {
+  return d.store.lists.query(owner, q);
 }
 
 export async function getList(d: Deps, owner: string, id: string): Promise<TaskList> {

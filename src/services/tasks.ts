@@ -2,6 +2,7 @@
 import { errors } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Task } from "../domain/models.js";
+import type { CollectionQuery, QueryPage } from "../domain/query.js";
 import { completeRecurring } from "../domain/recurrence.js";
 import { applyTaskInput } from "../domain/task-input.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
@@ -17,6 +18,12 @@ export async function getTask(d: Deps, owner: string, listId: string, id: string
 export async function listTasks(d: Deps, owner: string, listId: string): Promise<Task[]> {
   await getList(d, owner, listId);
   return d.store.tasks.all(owner, listId);
+}
+
+/** One page of a list's tasks as the query says, read from the store (never the whole list). */
+export async function queryTasks(d: Deps, owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>> {
+  await getList(d, owner, listId);
+  return d.store.tasks.query(owner, listId, q);
 }
 
 export async function createTask(d: Deps, owner: string, listId: string, body: unknown): Promise<Task> {

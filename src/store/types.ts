@@ -3,6 +3,7 @@
 // callback run it inside the store's transaction (a GraphError thrown there rolls everything back).
 import type { Readable } from "node:stream";
 import type { Change } from "../domain/delta.js";
+import type { CollectionQuery, QueryPage } from "../domain/query.js";
 import type { Attachment, RangeRecord, Task, TaskList, UploadSession, User } from "../domain/models.js";
 
 /** The stores Taskdrop has (`--store`); each implements Store and passes test/contract. */
@@ -76,6 +77,8 @@ export interface Store {
 
   lists: {
     all(owner: string): Promise<TaskList[]>;
+    /** One page of the owner's lists, filtered, ordered and counted in the database (store/shared/query-sql.ts). */
+    query(owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>>;
     get(owner: string, id: string): Promise<TaskList | undefined>;
     /** Creates the default list with `make()` unless the owner has one. */
     ensureDefault(owner: string, make: () => TaskList): Promise<void>;
@@ -87,6 +90,8 @@ export interface Store {
 
   tasks: {
     all(owner: string, listId: string): Promise<Task[]>;
+    /** One page of a list's tasks, filtered, ordered and counted in the database; costs a page, not the list. */
+    query(owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>>;
     get(owner: string, listId: string, id: string): Promise<Task | undefined>;
     create(task: Task): Promise<void>;
     /** Updates the task to what `change` returns (and creates the task it may name, atomically); the updated task. */

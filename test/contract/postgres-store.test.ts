@@ -19,6 +19,7 @@ import {
   shouldShareDataWithPeers,
   shouldSurviveReopen,
   shouldTrackChanges,
+  shouldQueryCollections,
   type StoreUnderTest,
 } from "./store-contract.js";
 
@@ -69,4 +70,5 @@ describe("store contract: postgres", { skip }, () => {
   shouldRefuseNewerSchema(open);
   shouldReset(open);
   shouldTrackChanges(open);
+  shouldQueryCollections(open);
 });

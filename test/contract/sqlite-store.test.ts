@@ -21,6 +21,7 @@ import {
   shouldReset,
   shouldSurviveReopen,
   shouldTrackChanges,
+  shouldQueryCollections,
   type StoreUnderTest,
 } from "./store-contract.js";
 
@@ -68,4 +69,5 @@ describe("store contract: sqlite", () => {
   shouldRefuseNewerSchema(open);
   shouldReset(open);
   shouldTrackChanges(open);
+  shouldQueryCollections(open);
 });

@@ -10,6 +10,11 @@ import { newId } from "../../src/domain/ids.js";
 import type { Attachment, Task, TaskList, UploadSession } from "../../src/domain/models.js";
 import { SchemaTooNewError } from "../../src/store/shared/schema.js";
 import type { CommitPlan, Store } from "../../src/store/types.js";
+import fc from "fast-check";
+import { pageInMemory, parseFilter, parseOrderBy, viewReader, type CollectionQuery, type QueryPage } from "../../src/domain/query.js";
+import { LIST_QUERY, TASK_QUERY } from "../../src/domain/todo-query.js";
+import { taskView } from "../../src/http/views.js";
+import { filterSample, orderSample, taskSamples } from "../helpers/query-arbitrary.js";
 
 export interface StoreUnderTest {
   store: Store;
@@ -999,6 +1004,97 @@ export function shouldTrackChanges(open: OpenStore): void {
       await store.lists.create(listFor("o1"));
       assert.ok((await store.changes.position("o1")).seq > after.seq);
       assert.deepEqual(await store.changes.tasks("o1", list.id, all(after.seq + 10)), []);
+    });
+  });
+}
+
+/**
+ * Queries run in the database (issue 15): every store answers `tasks.query` / `lists.query` exactly
+ * as the in-memory evaluator (src/domain/query.ts) answers over the same items, on random data
+ * and random filters, orders and pages.
+ */
+export function shouldQueryCollections(open: OpenStore): void {
+  describe("queries", () => {
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      store = x.store;
+    });
+    const readTask = (t: Task) => viewReader(TASK_QUERY, taskView(t));
+    const ids = (p: QueryPage<{ id: string }>) => p.items.map((x) => x.id);
+
+    test("random filters, orders and pages give what the in-memory evaluator gives", async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          taskSamples("", ""),
+          fc.option(filterSample, { nil: undefined }),
+          fc.option(orderSample, { nil: undefined }),
+          fc.integer({ min: 0, max: 8 }),
+          fc.integer({ min: 0, max: 12 }),
+          fc.boolean(),
+          async (sample, filter, order, skip, top, count) => {
+            // A list per run (ids unique per run), in one store: cheaper than a store per run.
+            const owner = `q-owner-${run}`;
+            const list = listFor(owner);
+            run++;
+            await store.lists.create(list);
+            const tasks = sample.map((t) => ({ ...t, id: `${t.id}r${run}`, ownerOid: owner, listId: list.id }));
+            for (const t of tasks) await store.tasks.create(t);
+            const q: CollectionQuery = { filter: filter?.expr, orderBy: order?.keys ?? [], skip, top, count };
+            const got = await store.tasks.query(owner, list.id, q);
+            // The oracle runs over what the store holds (it keeps its own attachment counts).
+            const want = pageInMemory(await store.tasks.all(owner, list.id), q, readTask);
+            const what = `${filter?.text} / ${order?.text} / skip ${skip} top ${top}`;
+            assert.deepEqual(ids(got), ids(want), what);
+            assert.equal(got.more, want.more, what);
+            assert.equal(got.count, want.count, what);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+
+    test("the query columns follow every write of the document", async () => {
+      const { list, task } = await seed(store, "q-writes");
+      const byTitle = (f: string) => store.tasks.query("q-writes", list.id, { filter: parseFilter(f, TASK_QUERY), orderBy: [], skip: 0, top: 10, count: true });
+      assert.equal((await byTitle("title eq 'task'")).count, 1);
+      await store.tasks.update("q-writes", list.id, task.id, (t) => ({ ...t, doc: { ...t.doc, title: "Renamed", status: "completed", categories: ["Work"] } }));
+      assert.equal((await byTitle("title eq 'task'")).count, 0);
+      assert.equal((await byTitle("title eq 'RENAMED' and status eq 'completed' and categories/any(c:c eq 'work')")).count, 1);
+    });
+
+    test("values never become SQL: quotes, wildcards and statements in literals are just text", async () => {
+      const list = listFor("q-inject");
+      await store.lists.create(list);
+      const nasty = ["'; DROP TABLE tasks; --", "100%_\\", "a' OR '1'='1", "$1 ?"];
+      for (const title of nasty) await store.tasks.create(taskFor(list, title));
+      for (const title of nasty) {
+        const text = `title eq '${title.replace(/'/g, "''")}' or contains(title, '${title.slice(0, 3).replace(/'/g, "''")}') and startswith(title, '${title.replace(/'/g, "''")}')`;
+        const p = await store.tasks.query("q-inject", list.id, { filter: parseFilter(text, TASK_QUERY), orderBy: [], skip: 0, top: 10, count: true });
+        assert.deepEqual(p.items.map((t) => t.doc.title), [title], text);
+      }
+      assert.equal((await store.tasks.query("q-inject", list.id, { filter: undefined, orderBy: [], skip: 0, top: 10, count: true })).count, nasty.length);
+    });
+
+    test("a query sees only its owner's list", async () => {
+      const a = await seed(store, "q-a");
+      const b = await seed(store, "q-b");
+      const all: CollectionQuery = { filter: undefined, orderBy: [{ prop: "title", desc: false }], skip: 0, top: 50, count: true };
+      assert.deepEqual(ids(await store.tasks.query("q-a", a.list.id, all)), [a.task.id]);
+      assert.equal((await store.tasks.query("q-a", b.list.id, all)).count, 0);
+      assert.deepEqual(ids(await store.lists.query("q-b", { ...all, orderBy: [] })), [b.list.id]);
+    });
+
+    test("lists: filter, order (folded display names, enum ordinal) and count", async () => {
+      const owner = "q-lists";
+      const made = [listFor(owner, "beta"), listFor(owner, "Alpha", "defaultList"), listFor(owner, "gamma"), listFor(owner, "ALPHA")];
+      for (const l of made) await store.lists.create(l);
+      const run = async (f: string | undefined, order: string) =>
+        store.lists.query(owner, { filter: f ? parseFilter(f, LIST_QUERY) : undefined, orderBy: parseOrderBy(order, LIST_QUERY), skip: 0, top: 10, count: true });
+      const byName = await run(undefined, "displayName desc");
+      assert.deepEqual(byName.items.map((l) => l.displayName), ["gamma", "beta", ...[made[1]!, made[3]!].sort((x, y) => (x.id < y.id ? 1 : -1)).map((l) => l.displayName)]);
+      assert.deepEqual((await run("wellknownListName eq 'defaultList'", "displayName")).items.map((l) => l.id), [made[1]!.id]);
+      assert.equal((await run("startswith(displayName,'al') and isOwner eq true", "displayName")).count, 2);
     });
   });
 }

@@ -134,10 +134,38 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX lists_changes ON lists (owner, change_seq);
   CREATE INDEX tasks_changes ON tasks (list_id, change_seq);
   `,
-  // Steps 5 and 6 belong to other branches (task child resources; $filter/$orderby pushdown); these
-  // placeholders hold their numbers until those land and take their places.
+  // Step 5 is another change's (checklist items, linked resources, extensions); it lands in
+  // this slot when both are merged. Until then the slot is empty so that this one is step 6.
   `SELECT 1`,
-  `SELECT 1`,
+  // Queries in SQL (issue 15), step 6 of the embedded store too: the task properties $filter and
+  // $orderby use, as generated columns (strings ASCII-folded and in code-point order, enums as
+  // their ordinal, a dateTimeTimeZone as its dateTime and folded zone, the categories as a folded
+  // array; see store/shared/query-sql.ts). Index keys are NULLS FIRST, the order an ascending
+  // $orderby asks for (a descending one reads the index backwards).
+  `
+  ALTER TABLE tasks
+    ADD COLUMN q_title TEXT COLLATE "C" GENERATED ALWAYS AS (translate((doc::jsonb)->>'title', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) STORED,
+    ADD COLUMN q_status SMALLINT GENERATED ALWAYS AS (CASE (doc::jsonb)->>'status' WHEN 'notStarted' THEN 0 WHEN 'inProgress' THEN 1 WHEN 'completed' THEN 2 WHEN 'waitingOnOthers' THEN 3 WHEN 'deferred' THEN 4 END) STORED,
+    ADD COLUMN q_importance SMALLINT GENERATED ALWAYS AS (CASE (doc::jsonb)->>'importance' WHEN 'low' THEN 0 WHEN 'normal' THEN 1 WHEN 'high' THEN 2 END) STORED,
+    ADD COLUMN q_reminder_on BOOLEAN GENERATED ALWAYS AS (((doc::jsonb)->>'isReminderOn')::boolean) STORED,
+    ADD COLUMN q_body_type SMALLINT GENERATED ALWAYS AS (CASE (doc::jsonb)#>>'{body,contentType}' WHEN 'text' THEN 0 WHEN 'html' THEN 1 END) STORED,
+    ADD COLUMN q_body_modified TEXT COLLATE "C" GENERATED ALWAYS AS ((doc::jsonb)->>'bodyLastModifiedDateTime') STORED,
+    ADD COLUMN q_categories JSONB GENERATED ALWAYS AS (translate(((doc::jsonb)->'categories')::text, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')::jsonb) STORED,
+    ADD COLUMN q_due TEXT COLLATE "C" GENERATED ALWAYS AS ((doc::jsonb)#>>'{dueDateTime,dateTime}') STORED,
+    ADD COLUMN q_due_zone TEXT COLLATE "C" GENERATED ALWAYS AS (translate((doc::jsonb)#>>'{dueDateTime,timeZone}', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) STORED,
+    ADD COLUMN q_start TEXT COLLATE "C" GENERATED ALWAYS AS ((doc::jsonb)#>>'{startDateTime,dateTime}') STORED,
+    ADD COLUMN q_start_zone TEXT COLLATE "C" GENERATED ALWAYS AS (translate((doc::jsonb)#>>'{startDateTime,timeZone}', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) STORED,
+    ADD COLUMN q_completed TEXT COLLATE "C" GENERATED ALWAYS AS ((doc::jsonb)#>>'{completedDateTime,dateTime}') STORED,
+    ADD COLUMN q_completed_zone TEXT COLLATE "C" GENERATED ALWAYS AS (translate((doc::jsonb)#>>'{completedDateTime,timeZone}', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) STORED,
+    ADD COLUMN q_reminder TEXT COLLATE "C" GENERATED ALWAYS AS ((doc::jsonb)#>>'{reminderDateTime,dateTime}') STORED,
+    ADD COLUMN q_reminder_zone TEXT COLLATE "C" GENERATED ALWAYS AS (translate((doc::jsonb)#>>'{reminderDateTime,timeZone}', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) STORED;
+  CREATE INDEX tasks_by_status ON tasks (list_id, q_status, seq);
+  CREATE INDEX tasks_by_importance ON tasks (list_id, q_importance, seq);
+  CREATE INDEX tasks_by_title ON tasks (list_id, q_title NULLS FIRST, id COLLATE "C" NULLS FIRST);
+  CREATE INDEX tasks_by_due ON tasks (list_id, q_due NULLS FIRST, id COLLATE "C" NULLS FIRST);
+  CREATE INDEX tasks_by_created ON tasks (list_id, created_at COLLATE "C" NULLS FIRST, id COLLATE "C" NULLS FIRST);
+  CREATE INDEX tasks_by_modified ON tasks (list_id, last_modified_at COLLATE "C" NULLS FIRST, id COLLATE "C" NULLS FIRST);
+  `,
   // Step 7: read leases (issue 13 item 11). A download registers a claim on the blob it streams and
   // renews it while it runs; a deletion leaves the rows of a blob with a live claim for the
   // janitor's orphan sweep, so a download always finishes from the bytes it started with.

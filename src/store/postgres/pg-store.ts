@@ -28,6 +28,8 @@ import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Ro
 import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
 import { stagedQuota } from "../shared/quota.js";
+import { compileQuery, LIST_TABLE, listScope, TASK_TABLE, taskScope, type QueryTable, type Scope } from "../shared/query-sql.js";
+import type { CollectionQuery, QueryPage } from "../../domain/query.js";
 
 type Client = pg.PoolClient;
 
@@ -231,9 +233,38 @@ export class PgStore implements Store {
     },
   };
 
+  /** One page of a query; the count (when asked) is read in the same snapshot as the page. */
+  private async queryPage<T>(t: QueryTable, scope: Scope, q: CollectionQuery, from: (r: Row) => T): Promise<QueryPage<T>> {
+    const c = compileQuery(q, t, "postgres", scope);
+    const run = async (db: Pick<Client, "query">) => {
+      const rows = c.page ? ((await db.query(c.page.sql, c.page.params)).rows as Row[]) : [];
+      const count = c.count ? Number((await db.query(c.count.sql, c.count.params)).rows[0].n) : undefined;
+      return { items: rows.slice(0, q.top).map(from), more: rows.length > q.top, count };
+    };
+    if (!c.page || !c.count) return run(this.pool);
+    return this.readSnapshot(run);
+  }
+
+  /** Runs reads in one REPEATABLE READ READ ONLY transaction, so they agree with each other. */
+  private async readSnapshot<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const out = await fn(c);
+      await c.query("COMMIT");
+      return out;
+    } catch (e) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
   lists = {
     all: async (owner: string): Promise<TaskList[]> =>
       (await this.pool.query("SELECT * FROM lists WHERE owner = $1 ORDER BY seq", [owner])).rows.map(listFrom),
+    query: (owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> => this.queryPage(LIST_TABLE, listScope(owner), q, listFrom),
     get: async (owner: string, id: string): Promise<TaskList | undefined> => {
       const r = await this.one("SELECT * FROM lists WHERE owner = $1 AND id = $2", [owner, id]);
       return r ? listFrom(r) : undefined;
@@ -396,6 +427,8 @@ export class PgStore implements Store {
   tasks = {
     all: async (owner: string, listId: string): Promise<Task[]> =>
       (await this.pool.query("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 ORDER BY seq", [owner, listId])).rows.map(taskFrom),
+    query: (owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>> =>
+      this.queryPage(TASK_TABLE, taskScope(owner, listId), q, taskFrom),
     get: async (owner: string, listId: string, id: string): Promise<Task | undefined> => {
       const r = await this.one("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 AND id = $3", [owner, listId, id]);
       return r ? taskFrom(r) : undefined;

@@ -122,4 +122,59 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX lists_changes ON lists (owner, change_seq);
   CREATE INDEX tasks_changes ON tasks (list_id, change_seq);
   `,
+  // Step 5 is another change's (checklist items, linked resources, extensions); it lands in
+  // this slot when both are merged. Until then the slot is empty so that this one is step 6.
+  ``,
+  // Queries in SQL (issue 15): the task properties $filter and $orderby use, as columns — strings
+  // ASCII-folded, enums as their ordinal, a dateTimeTimeZone as its dateTime and folded zone, the
+  // categories as a folded JSON array (see store/shared/query-sql.ts). Triggers keep them in step
+  // with `doc`, whichever statement writes it (a trigger's own UPDATE fires the other trigger). The indexes serve the default page of a filter on
+  // status or importance and the first page of an order by title, due date, created or modified.
+  `
+  ALTER TABLE tasks ADD COLUMN q_title TEXT;
+  ALTER TABLE tasks ADD COLUMN q_status INTEGER;
+  ALTER TABLE tasks ADD COLUMN q_importance INTEGER;
+  ALTER TABLE tasks ADD COLUMN q_reminder_on INTEGER;
+  ALTER TABLE tasks ADD COLUMN q_body_type INTEGER;
+  ALTER TABLE tasks ADD COLUMN q_body_modified TEXT;
+  ALTER TABLE tasks ADD COLUMN q_categories TEXT;
+  ALTER TABLE tasks ADD COLUMN q_due TEXT;
+  ALTER TABLE tasks ADD COLUMN q_due_zone TEXT;
+  ALTER TABLE tasks ADD COLUMN q_start TEXT;
+  ALTER TABLE tasks ADD COLUMN q_start_zone TEXT;
+  ALTER TABLE tasks ADD COLUMN q_completed TEXT;
+  ALTER TABLE tasks ADD COLUMN q_completed_zone TEXT;
+  ALTER TABLE tasks ADD COLUMN q_reminder TEXT;
+  ALTER TABLE tasks ADD COLUMN q_reminder_zone TEXT;
+  CREATE TRIGGER tasks_query_update AFTER UPDATE OF doc ON tasks BEGIN
+    UPDATE tasks SET
+      q_title = lower(json_extract(doc, '$.title')),
+      q_status = CASE json_extract(doc, '$.status') WHEN 'notStarted' THEN 0 WHEN 'inProgress' THEN 1 WHEN 'completed' THEN 2 WHEN 'waitingOnOthers' THEN 3 WHEN 'deferred' THEN 4 END,
+      q_importance = CASE json_extract(doc, '$.importance') WHEN 'low' THEN 0 WHEN 'normal' THEN 1 WHEN 'high' THEN 2 END,
+      q_reminder_on = json_extract(doc, '$.isReminderOn'),
+      q_body_type = CASE json_extract(doc, '$.body.contentType') WHEN 'text' THEN 0 WHEN 'html' THEN 1 END,
+      q_body_modified = json_extract(doc, '$.bodyLastModifiedDateTime'),
+      q_categories = lower(json_extract(doc, '$.categories')),
+      q_due = json_extract(doc, '$.dueDateTime.dateTime'),
+      q_due_zone = lower(json_extract(doc, '$.dueDateTime.timeZone')),
+      q_start = json_extract(doc, '$.startDateTime.dateTime'),
+      q_start_zone = lower(json_extract(doc, '$.startDateTime.timeZone')),
+      q_completed = json_extract(doc, '$.completedDateTime.dateTime'),
+      q_completed_zone = lower(json_extract(doc, '$.completedDateTime.timeZone')),
+      q_reminder = json_extract(doc, '$.reminderDateTime.dateTime'),
+      q_reminder_zone = lower(json_extract(doc, '$.reminderDateTime.timeZone'))
+    WHERE seq = NEW.seq;
+  END;
+  -- A new row, and every existing one, goes through the update trigger: the expressions live once.
+  CREATE TRIGGER tasks_query_insert AFTER INSERT ON tasks BEGIN
+    UPDATE tasks SET doc = doc WHERE seq = NEW.seq;
+  END;
+  UPDATE tasks SET doc = doc;
+  CREATE INDEX tasks_by_status ON tasks (list_id, q_status, seq);
+  CREATE INDEX tasks_by_importance ON tasks (list_id, q_importance, seq);
+  CREATE INDEX tasks_by_title ON tasks (list_id, q_title, id);
+  CREATE INDEX tasks_by_due ON tasks (list_id, q_due, id);
+  CREATE INDEX tasks_by_created ON tasks (list_id, created_at, id);
+  CREATE INDEX tasks_by_modified ON tasks (list_id, last_modified_at, id);
+  `,
 ];

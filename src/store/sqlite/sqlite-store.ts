@@ -15,6 +15,9 @@ import { MIGRATIONS } from "./migrations.js";
 import { attachmentFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
+import { compileQuery, LIST_TABLE, listScope, TASK_TABLE, taskScope, type QueryTable, type Scope } from "../shared/query-sql.js";
+import { QueryReaders, SLICE } from "./query-readers.js";
+import type { CollectionQuery, QueryPage } from "../../domain/query.js";
 import { refuseNewerSchema } from "../shared/schema.js";
 import { stagedQuota } from "../shared/quota.js";
 
@@ -30,6 +33,8 @@ export class SqliteStore implements Store {
   private queued: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   /** Running hashes of open sessions; lost on restart, when the final range hashes the file. */
   private readonly hashes = new RunningHashes();
+  /** Connections for large query pages (query-readers.ts). */
+  private readonly readers: QueryReaders;
 
   private constructor(
     dataDir: string,
@@ -45,6 +50,7 @@ export class SqliteStore implements Store {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     this.blobs = new BlobFiles(dataDir);
+    this.readers = new QueryReaders(file);
   }
 
   /** Opens (creating if needed) the data directory and recovers from any crash. */
@@ -138,6 +144,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.commitQueued(); // commits already queued still land
     this.closed = true;
+    this.readers.close();
     this.db.close();
     this.lock.release();
   }
@@ -194,9 +201,28 @@ export class SqliteStore implements Store {
     },
   };
 
+  /**
+   * One page of a query. Statements are prepared per call, not cached: a filter's shape is the
+   * client's to choose, and a cache keyed by it would grow without bound. A page of up to SLICE
+   * rows is read at once on the main connection; a larger one by the readers, a slice at a time.
+   */
+  private async queryPage<T>(t: QueryTable, scope: Scope, q: CollectionQuery, from: (r: Row) => T): Promise<QueryPage<T>> {
+    const c = compileQuery(q, t, "sqlite", scope);
+    let rows: Row[];
+    let n: number | undefined;
+    if (q.top + 1 > SLICE) {
+      ({ rows, n } = await this.readers.read(c.page, c.count));
+    } else {
+      rows = c.page ? (this.db.prepare(c.page.sql).all(...c.page.params) as Row[]) : [];
+      n = c.count ? Number((this.db.prepare(c.count.sql).get(...c.count.params) as { n: number }).n) : undefined;
+    }
+    return { items: rows.slice(0, q.top).map(from), more: rows.length > q.top, count: n };
+  }
+
   lists = {
     all: async (owner: string): Promise<TaskList[]> =>
       (this.stmt("SELECT * FROM lists WHERE owner = ? ORDER BY seq").all(owner) as Row[]).map(listFrom),
+    query: async (owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> => this.queryPage(LIST_TABLE, listScope(owner), q, listFrom),
     get: async (owner: string, id: string): Promise<TaskList | undefined> => {
       const r = this.stmt("SELECT * FROM lists WHERE owner = ? AND id = ?").get(owner, id) as Row | undefined;
       return r ? listFrom(r) : undefined;
@@ -323,6 +349,8 @@ export class SqliteStore implements Store {
   tasks = {
     all: async (owner: string, listId: string): Promise<Task[]> =>
       (this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? ORDER BY seq").all(owner, listId) as Row[]).map(taskFrom),
+    query: async (owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>> =>
+      this.queryPage(TASK_TABLE, taskScope(owner, listId), q, taskFrom),
     get: async (owner: string, listId: string, id: string): Promise<Task | undefined> => {
       const r = this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
       return r ? taskFrom(r) : undefined;

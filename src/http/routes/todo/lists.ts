@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import * as lists from "../../../services/lists.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
-import { jsonBody, sendCollection, sendEntity } from "../../reply.js";
+import { collectionRequest, countRequest, jsonBody, sendCount, sendEntity, sendPage } from "../../reply.js";
 import { contextUrl, LIST_SHAPE, listsContext, listView, resourceLocation } from "../../views.js";
 
 type ListParams = { listId: string };
@@ -11,7 +11,14 @@ export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
 
   app.get("/lists", async (req, reply) => {
     const c = callerOf(req);
-    return sendCollection(req, reply, c.scope.base, listsContext(c.scope), await lists.listLists(d, c.owner.oid), LIST_SHAPE, listView);
+    const r = collectionRequest(req, LIST_SHAPE);
+    return sendPage(req, reply, c.scope.base, listsContext(c.scope), r, await lists.queryLists(d, c.owner.oid, r.query), listView);
+  });
+
+  app.get("/lists/$count", async (req, reply) => {
+    const c = callerOf(req);
+    const page = await lists.queryLists(d, c.owner.oid, countRequest(req, LIST_SHAPE));
+    return sendCount(reply, page.count!);
   });
 
   app.post("/lists", async (req, reply) => {

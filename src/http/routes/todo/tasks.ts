@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import * as tasks from "../../../services/tasks.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
-import { jsonBody, sendCollection, sendEntity } from "../../reply.js";
+import { collectionRequest, countRequest, jsonBody, sendCount, sendEntity, sendPage } from "../../reply.js";
 import { resourceLocation, TASK_SHAPE, taskView, tasksContext } from "../../views.js";
 
 type ListParams = { listId: string };
@@ -13,8 +13,15 @@ export function taskRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get<{ Params: ListParams }>("/lists/:listId/tasks", async (req, reply) => {
     const c = callerOf(req);
     const listId = req.params.listId;
-    const all = await tasks.listTasks(d, c.owner.oid, listId);
-    return sendCollection(req, reply, c.scope.base, tasksContext(c.scope, listId), all, TASK_SHAPE, taskView);
+    const r = collectionRequest(req, TASK_SHAPE);
+    const page = await tasks.queryTasks(d, c.owner.oid, listId, r.query);
+    return sendPage(req, reply, c.scope.base, tasksContext(c.scope, listId), r, page, taskView);
+  });
+
+  app.get<{ Params: ListParams }>("/lists/:listId/tasks/$count", async (req, reply) => {
+    const c = callerOf(req);
+    const page = await tasks.queryTasks(d, c.owner.oid, req.params.listId, countRequest(req, TASK_SHAPE));
+    return sendCount(reply, page.count!);
   });
 
   app.post<{ Params: ListParams }>("/lists/:listId/tasks", async (req, reply) => {
