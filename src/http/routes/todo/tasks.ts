@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import * as tasks from "../../../services/tasks.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { collectionRequest, countRequest, jsonBody, sendCount, sendEntity, sendPage } from "../../reply.js";
+import { inTurn } from "../../turns.js";
 import { resourceLocation, TASK_SHAPE, taskView, tasksContext } from "../../views.js";
 
 type ListParams = { listId: string };
@@ -14,8 +15,10 @@ export function taskRoutes(app: FastifyInstance, env: RouteEnv): void {
     const c = callerOf(req);
     const listId = req.params.listId;
     const r = collectionRequest(req, TASK_SHAPE);
-    const page = await tasks.queryTasks(d, c.owner.oid, listId, r.query);
-    return sendPage(req, reply, c.scope.base, tasksContext(c.scope, listId), r, page, taskView);
+    return inTurn(c.owner.oid, r.query.top, async () => {
+      const page = await tasks.queryTasks(d, c.owner.oid, listId, r.query);
+      return sendPage(req, reply, c.scope.base, tasksContext(c.scope, listId), r, page, taskView);
+    });
   });
 
   app.get<{ Params: ListParams }>("/lists/:listId/tasks/$count", async (req, reply) => {
