@@ -11,10 +11,18 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
 }
 
 /** Answers a single entity, honouring `$select` (only `$select` is meaningful on one entity). */
-export function sendEntity(req: FastifyRequest, reply: FastifyReply, status: number, context: string, view: Record<string, unknown>, shape: EntityShape): FastifyReply {
+export function sendEntity(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  context: string,
+  view: Record<string, unknown>,
+  shape: EntityShape,
+  expanded: Record<string, unknown> = {},
+): FastifyReply {
   const q = req.query as Record<string, string | string[] | undefined>;
   const select = q.$select === undefined ? undefined : parseQuery({ $select: q.$select }, shape).select;
-  return sendJson(reply, status, { "@odata.context": context, ...project(view, select) });
+  return sendJson(reply, status, { "@odata.context": context, ...project(view, select), ...expanded });
 }
 
 /** Answers a collection page with `@odata.nextLink` (absolute, same query, next `$skip`). */
@@ -26,10 +34,14 @@ export function sendCollection<T>(
   items: T[],
   shape: EntityShape,
   view: (t: T) => Record<string, unknown>,
+  /** `$expand`: the navigation properties to add to each item of the page, by its id (not cut by `$select`). */
+  expand?: (id: string) => Record<string, unknown>,
 ): FastifyReply {
   const query = req.query as Record<string, string | string[] | undefined>;
   const q = parseQuery(query, shape);
-  const { value, more } = page(items, q, view);
+  const paged = page(items, q, view);
+  const more = paged.more;
+  const value = expand ? paged.value.map((v) => ({ ...v, ...expand(v.id as string) })) : paged.value;
   const body: Record<string, unknown> = { "@odata.context": context, value };
   if (more) {
     const url = new URL(req.url, "http://placeholder");
