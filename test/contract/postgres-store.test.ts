@@ -18,6 +18,7 @@ import {
   shouldReset,
   shouldShareDataWithPeers,
   shouldSurviveReopen,
+  shouldKeepTaskChildren,
   shouldTrackChanges,
   type StoreUnderTest,
 } from "./store-contract.js";
@@ -69,4 +70,5 @@ describe("store contract: postgres", { skip }, () => {
   shouldRefuseNewerSchema(open);
   shouldReset(open);
   shouldTrackChanges(open);
+  shouldKeepTaskChildren(open);
 });

@@ -20,6 +20,7 @@ import {
   shouldRefuseNewerSchema,
   shouldReset,
   shouldSurviveReopen,
+  shouldKeepTaskChildren,
   shouldTrackChanges,
   type StoreUnderTest,
 } from "./store-contract.js";
@@ -68,4 +69,5 @@ describe("store contract: sqlite", () => {
   shouldRefuseNewerSchema(open);
   shouldReset(open);
   shouldTrackChanges(open);
+  shouldKeepTaskChildren(open);
 });
