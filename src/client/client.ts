@@ -6,7 +6,7 @@ import { TaskdropError } from "./errors.js";
 import { Transport, errorFrom, type TransportOptions } from "./http.js";
 import { resumeKey, type ResumeStore } from "./resume.js";
 import { isNodeRuntime, openMemorySource, toBase64, type OpenedSource, type UploadSource } from "./sources.js";
-import type { AttachmentSession, CollectionQuery, Page, TaskFileAttachment, TodoTask, TodoTaskInput, TodoTaskList, UploadSessionInfo } from "./types.js";
+import type { AttachmentSession, ChecklistItem, CollectionQuery, Page, TaskFileAttachment, TodoTask, TodoTaskInput, TodoTaskList, UploadSessionInfo } from "./types.js";
 import * as up from "./upload.js";
 
 export const GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0";
@@ -156,6 +156,18 @@ export class TaskdropClient {
     update: (listId: string, taskId: string, patch: TodoTaskInput, o?: CallOptions & { ifMatch?: string }) =>
       this.request<TodoTask>("PATCH", this.taskUrl(listId, taskId), { ...o, body: patch, headers: ifMatch(o) }),
     delete: (listId: string, taskId: string, o?: CallOptions) => this.request<void>("DELETE", this.taskUrl(listId, taskId), o),
+  };
+
+  /** A task's steps (Graph's checklistItems). */
+  readonly checklistItems = {
+    list: (listId: string, taskId: string, q?: CollectionQuery, o?: CallOptions) =>
+      this.all<ChecklistItem>(`${this.taskUrl(listId, taskId)}/checklistItems${queryString(q)}`, o),
+    create: (listId: string, taskId: string, body: { displayName: string; isChecked?: boolean }, o?: CallOptions) =>
+      this.request<ChecklistItem>("POST", `${this.taskUrl(listId, taskId)}/checklistItems`, { ...o, body }),
+    update: (listId: string, taskId: string, itemId: string, patch: { displayName?: string; isChecked?: boolean }, o?: CallOptions) =>
+      this.request<ChecklistItem>("PATCH", `${this.taskUrl(listId, taskId)}/checklistItems/${enc(itemId)}`, { ...o, body: patch }),
+    delete: (listId: string, taskId: string, itemId: string, o?: CallOptions) =>
+      this.request<void>("DELETE", `${this.taskUrl(listId, taskId)}/checklistItems/${enc(itemId)}`, o),
   };
 
   readonly attachments = {

@@ -46,6 +46,17 @@ export interface TodoTask {
   [extra: string]: unknown;
 }
 
+/** A step of a task (Graph's checklistItem). */
+export interface ChecklistItem {
+  id: string;
+  displayName: string;
+  isChecked?: boolean;
+  /** Set by the server when the item is checked. */
+  checkedDateTime?: string;
+  createdDateTime?: string;
+  [extra: string]: unknown;
+}
+
 /** Writable task properties (POST and PATCH). */
 export type TodoTaskInput = Partial<
   Pick<TodoTask, "title" | "body" | "importance" | "status" | "dueDateTime" | "startDateTime" | "reminderDateTime" | "recurrence" | "isReminderOn" | "categories" | "completedDateTime">
