@@ -6,7 +6,7 @@ import { TaskdropError } from "./errors.js";
 import { Transport, errorFrom, type TransportOptions } from "./http.js";
 import { resumeKey, type ResumeStore } from "./resume.js";
 import { isNodeRuntime, openMemorySource, toBase64, type OpenedSource, type UploadSource } from "./sources.js";
-import type { AttachmentSession, CollectionQuery, Page, TaskFileAttachment, TodoTask, TodoTaskInput, TodoTaskList, UploadSessionInfo } from "./types.js";
+import type { AttachmentSession, ChecklistItem, CollectionQuery, LinkedResource, LinkedResourceInput, OpenExtension, Page, TaskFileAttachment, TodoTask, TodoTaskInput, TodoTaskList, UploadSessionInfo } from "./types.js";
 import * as up from "./upload.js";
 
 export const GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0";
@@ -157,6 +157,52 @@ export class TaskdropClient {
       this.request<TodoTask>("PATCH", this.taskUrl(listId, taskId), { ...o, body: patch, headers: ifMatch(o) }),
     delete: (listId: string, taskId: string, o?: CallOptions) => this.request<void>("DELETE", this.taskUrl(listId, taskId), o),
   };
+
+  /** A task's steps (Graph's checklistItems). */
+  readonly checklistItems = {
+    list: (listId: string, taskId: string, q?: CollectionQuery, o?: CallOptions) =>
+      this.all<ChecklistItem>(`${this.taskUrl(listId, taskId)}/checklistItems${queryString(q)}`, o),
+    create: (listId: string, taskId: string, body: { displayName: string; isChecked?: boolean }, o?: CallOptions) =>
+      this.request<ChecklistItem>("POST", `${this.taskUrl(listId, taskId)}/checklistItems`, { ...o, body }),
+    update: (listId: string, taskId: string, itemId: string, patch: { displayName?: string; isChecked?: boolean }, o?: CallOptions) =>
+      this.request<ChecklistItem>("PATCH", `${this.taskUrl(listId, taskId)}/checklistItems/${enc(itemId)}`, { ...o, body: patch }),
+    delete: (listId: string, taskId: string, itemId: string, o?: CallOptions) =>
+      this.request<void>("DELETE", `${this.taskUrl(listId, taskId)}/checklistItems/${enc(itemId)}`, o),
+    get: (listId: string, taskId: string, itemId: string, o?: CallOptions) =>
+      this.request<ChecklistItem>("GET", `${this.taskUrl(listId, taskId)}/checklistItems/${enc(itemId)}`, o),
+  };
+
+  /** The items a task links to in other apps (Graph's linkedResources). */
+  readonly linkedResources = {
+    list: (listId: string, taskId: string, q?: CollectionQuery, o?: CallOptions) =>
+      this.all<LinkedResource>(`${this.taskUrl(listId, taskId)}/linkedResources${queryString(q)}`, o),
+    create: (listId: string, taskId: string, body: LinkedResourceInput, o?: CallOptions) =>
+      this.request<LinkedResource>("POST", `${this.taskUrl(listId, taskId)}/linkedResources`, { ...o, body }),
+    get: (listId: string, taskId: string, id: string, o?: CallOptions) => this.request<LinkedResource>("GET", `${this.taskUrl(listId, taskId)}/linkedResources/${enc(id)}`, o),
+    update: (listId: string, taskId: string, id: string, patch: LinkedResourceInput, o?: CallOptions) =>
+      this.request<LinkedResource>("PATCH", `${this.taskUrl(listId, taskId)}/linkedResources/${enc(id)}`, { ...o, body: patch }),
+    delete: (listId: string, taskId: string, id: string, o?: CallOptions) => this.request<void>("DELETE", `${this.taskUrl(listId, taskId)}/linkedResources/${enc(id)}`, o),
+  };
+
+  /**
+   * Open extensions of a task (`taskId` given) or of a list (`taskId` undefined), named by their
+   * extensionName; `create` adds the `@odata.type` Graph requires.
+   */
+  readonly extensions = {
+    list: (listId: string, taskId: string | undefined, o?: CallOptions) => this.all<OpenExtension>(`${this.extensionsUrl(listId, taskId)}`, o),
+    create: (listId: string, taskId: string | undefined, extensionName: string, data: Record<string, unknown>, o?: CallOptions) =>
+      this.request<OpenExtension>("POST", this.extensionsUrl(listId, taskId), { ...o, body: { "@odata.type": "microsoft.graph.openTypeExtension", extensionName, ...data } }),
+    get: (listId: string, taskId: string | undefined, extensionName: string, o?: CallOptions) =>
+      this.request<OpenExtension>("GET", `${this.extensionsUrl(listId, taskId)}/${enc(extensionName)}`, o),
+    update: (listId: string, taskId: string | undefined, extensionName: string, patch: Record<string, unknown>, o?: CallOptions) =>
+      this.request<OpenExtension>("PATCH", `${this.extensionsUrl(listId, taskId)}/${enc(extensionName)}`, { ...o, body: patch }),
+    delete: (listId: string, taskId: string | undefined, extensionName: string, o?: CallOptions) =>
+      this.request<void>("DELETE", `${this.extensionsUrl(listId, taskId)}/${enc(extensionName)}`, o),
+  };
+
+  private extensionsUrl(listId: string, taskId: string | undefined): string {
+    return `${taskId === undefined ? this.listUrl(listId) : this.taskUrl(listId, taskId)}/extensions`;
+  }
 
   readonly attachments = {
     list: (listId: string, taskId: string, q?: CollectionQuery, o?: CallOptions) =>

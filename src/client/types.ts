@@ -46,6 +46,37 @@ export interface TodoTask {
   [extra: string]: unknown;
 }
 
+/** A step of a task (Graph's checklistItem). */
+export interface ChecklistItem {
+  id: string;
+  displayName: string;
+  isChecked?: boolean;
+  /** Set by the server when the item is checked. */
+  checkedDateTime?: string;
+  createdDateTime?: string;
+  [extra: string]: unknown;
+}
+
+/** An item in another app that a task links to (Graph's linkedResource). */
+export interface LinkedResource {
+  id: string;
+  webUrl?: string;
+  applicationName?: string;
+  displayName?: string;
+  externalId?: string;
+  [extra: string]: unknown;
+}
+
+/** Writable linkedResource properties (POST and PATCH; `null` clears one in a PATCH). */
+export type LinkedResourceInput = { [K in "webUrl" | "applicationName" | "displayName" | "externalId"]?: string | null };
+
+/** An open extension: its name and id, and the custom properties as they were sent. */
+export interface OpenExtension {
+  id: string;
+  extensionName: string;
+  [custom: string]: unknown;
+}
+
 /** Writable task properties (POST and PATCH). */
 export type TodoTaskInput = Partial<
   Pick<TodoTask, "title" | "body" | "importance" | "status" | "dueDateTime" | "startDateTime" | "reminderDateTime" | "recurrence" | "isReminderOn" | "categories" | "completedDateTime">

@@ -4,6 +4,8 @@
 
 export type ErrorKind =
   | "unauthenticated"
+  | "invalidModel"
+  | "alreadyExists"
   | "meWithAppToken"
   | "accessDenied"
   | "notFound"
@@ -56,6 +58,10 @@ const SHAPES: Record<ErrorKind, Shape> = {
   // The expected offset is in both `error.message` and innerError.
   invalidRange: { status: 416, code: "invalidRange", inner: { code: "ErrorInvalidRange" } },
   conflict: { status: 409, code: "conflict" },
+  // A second inline linkedResource (Graph's answer as reported in microsoft-graph-docs issue 12699).
+  invalidModel: { status: 400, code: "invalidRequest", inner: { code: "InvalidModel" } },
+  // An open extension whose name the resource already has.
+  alreadyExists: { status: 409, code: "conflict", inner: { code: "ErrorItemAlreadyExists" } },
   unsupportedMediaType: { status: 415, code: "invalidRequest" },
   rateLimited: { status: 429, code: "activityLimitReached", inner: { code: "ErrorTooManyRequests", outerMessage: "The request has been throttled" } },
   unknownSegment: { status: 400, code: "BadRequest" },
@@ -113,6 +119,8 @@ export const errors = {
   invalidRange: (detail: string) => new GraphError("invalidRange", detail),
   conflict: () => new GraphError("conflict", "Another request is already writing to this upload session; retry after it finishes."),
   unsupportedMediaType: (detail: string) => new GraphError("unsupportedMediaType", detail),
+  invalidModel: (detail: string) => new GraphError("invalidModel", detail),
+  alreadyExists: (detail: string) => new GraphError("alreadyExists", detail),
   rateLimited: (retryAfterSeconds: number) =>
     new GraphError("rateLimited", "Too many requests; retry later.", { "retry-after": String(retryAfterSeconds) }),
   /** Throttling as Graph does it: 429 with Retry-After; a range PUT is safe to repeat. */

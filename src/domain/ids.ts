@@ -3,12 +3,14 @@
 import { randomBytes } from "node:crypto";
 import { errors } from "./errors.js";
 
-export type IdKind = "list" | "task" | "attachment" | "session";
+export type IdKind = "list" | "task" | "attachment" | "session" | "checklistItem" | "linkedResource";
 
 const SPEC: Record<IdKind, { tag: string; bytes: number }> = {
   list: { tag: "AQMkL", bytes: 18 },
   task: { tag: "AQMkT", bytes: 18 },
   attachment: { tag: "AQMkA", bytes: 18 },
+  checklistItem: { tag: "AQMkC", bytes: 18 },
+  linkedResource: { tag: "AQMkR", bytes: 18 },
   // 256 bits: the session id is unguessable, though the uploadUrl's capability is its secret (services/upload-access.ts).
   session: { tag: "AQMkS", bytes: 32 },
 };
@@ -26,7 +28,7 @@ export function isId(kind: IdKind, value: string): boolean {
   return PATTERNS[kind].test(value);
 }
 
-const LABEL: Record<IdKind, string> = { list: "The list id", task: "The task id", attachment: "The attachment id", session: "The upload session id" };
+const LABEL: Record<IdKind, string> = { list: "The list id", task: "The task id", attachment: "The attachment id", checklistItem: "The checklist item id", linkedResource: "The linked resource id", session: "The upload session id" };
 
 /** Returns the id if well-formed, else throws the 400 Graph answers for a malformed id. */
 export function requireId(kind: IdKind, value: string): string {

@@ -109,3 +109,21 @@ interface SessionCommon {
 export type UploadSession =
   | (SessionCommon & { status: "open"; committed: number })
   | (SessionCommon & { status: "completed"; committed: number; attachmentId: string });
+
+/** The kinds of a task's (or, for extensions, a list's) child records, kept in one table. */
+export type ChildKind = "checklistItem" | "linkedResource" | "extension";
+
+/** What a child hangs under: a task, or with `taskId` "" the list itself (open extensions on lists). */
+export interface ChildParent {
+  listId: string;
+  taskId: string;
+}
+
+/** A checklistItem, linkedResource or open extension; `doc` holds its client-visible properties. */
+export interface TaskChild extends ChildParent {
+  kind: ChildKind;
+  id: string;
+  ownerOid: string;
+  createdAt: string;
+  doc: Record<string, unknown>;
+}

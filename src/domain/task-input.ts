@@ -33,7 +33,7 @@ function checkKeys(o: Record<string, unknown>, writable: Set<string>, readOnly: 
   }
 }
 
-function text(name: string, v: unknown, max: number, allowEmpty = true): string {
+export function text(name: string, v: unknown, max: number, allowEmpty = true): string {
   if (typeof v !== "string") throw errors.invalid(`The property '${name}' must be a string.`);
   if (!allowEmpty && v.trim() === "") throw errors.invalid(`The property '${name}' must not be empty.`);
   if (v.length > max) throw errors.invalid(`The property '${name}' is longer than ${max} characters.`);

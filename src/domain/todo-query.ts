@@ -67,3 +67,19 @@ export const SESSION_QUERY: QuerySchema = {
   typeName: "microsoft.graph.attachmentSession",
   props: { id, expirationDateTime: dto },
 };
+
+/** A task's children are few (a hundred at most): queried in memory over their views. */
+export const CHECKLIST_ITEM_QUERY: QuerySchema = {
+  typeName: "microsoft.graph.checklistItem",
+  props: { id, displayName: str, isChecked: bool, checkedDateTime: dto, createdDateTime: dto },
+};
+
+export const LINKED_RESOURCE_QUERY: QuerySchema = {
+  typeName: "microsoft.graph.linkedResource",
+  props: { id, webUrl: str, applicationName: str, displayName: str, externalId: str },
+};
+
+export const EXTENSION_QUERY: QuerySchema = {
+  typeName: "microsoft.graph.openTypeExtension",
+  props: { id, extensionName: str },
+};

@@ -3,6 +3,7 @@
 // route: `…/tasks/delta` and `…/tasks/delta/attachments` alike.
 import { errors } from "../domain/errors.js";
 import { requireId, type IdKind } from "../domain/ids.js";
+import { extensionIdOf } from "../domain/task-children.js";
 
 /**
  * Functions and segments Graph has where a list or task id would go (`lists/delta`, `tasks/delta`,
@@ -47,6 +48,10 @@ const PARSERS: Readonly<Record<string, (raw: string) => unknown>> = {
   listId: (r) => pathId("list", r),
   taskId: (r) => pathId("task", r),
   attachmentId: (r) => pathId("attachment", r),
+  checklistItemId: (r) => pathId("checklistItem", r),
+  linkedResourceId: (r) => pathId("linkedResource", r),
+  // An open extension is named by its extensionName or its id (`microsoft.graph.openTypeExtension.{name}`).
+  extensionId: extensionIdOf,
   uploadKey: parseUploadKey,
   // `userId` (oid or UPN) is checked by the caller resolution, which knows who may name whom.
   userId: () => undefined,

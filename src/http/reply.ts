@@ -13,10 +13,18 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
 }
 
 /** Answers a single entity, honouring `$select` (only `$select` is meaningful on one entity). */
-export function sendEntity(req: FastifyRequest, reply: FastifyReply, status: number, context: string, view: Record<string, unknown>, shape: EntityShape): FastifyReply {
+export function sendEntity(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  context: string,
+  view: Record<string, unknown>,
+  shape: EntityShape,
+  expanded: Record<string, unknown> = {},
+): FastifyReply {
   const q = req.query as Record<string, string | string[] | undefined>;
   const select = q.$select === undefined ? undefined : parseQuery({ $select: q.$select }, shape).select;
-  return sendJson(reply, status, { "@odata.context": context, ...project(view, select) });
+  return sendJson(reply, status, { "@odata.context": context, ...project(view, select), ...expanded });
 }
 
 /** A collection request, parsed: its options and the query a store (or the in-memory pager) runs. */
@@ -47,6 +55,8 @@ export async function sendPage<T>(
   r: CollectionRequest,
   page: QueryPage<T>,
   view: (t: T) => Record<string, unknown>,
+  /** `$expand`: the navigation properties to add to each item of the page, by its id (not cut by `$select`). */
+  expand?: (id: string) => Record<string, unknown>,
 ): Promise<FastifyReply> {
   const head: Record<string, unknown> = { "@odata.context": context };
   if (page.count !== undefined) head["@odata.count"] = page.count;
@@ -58,7 +68,10 @@ export async function sendPage<T>(
     tail["@odata.nextLink"] = `${base}${url.pathname}?${url.searchParams.toString().replace(/%24/g, "$")}`;
   }
   if (r.maxPageSize !== undefined) reply.header("preference-applied", `odata.maxpagesize=${r.maxPageSize}`);
-  const value = await serialiseYielding(page.items, (t) => project(view(t), r.options.select));
+  const value = await serialiseYielding(page.items, (t) => {
+    const v = view(t);
+    return expand ? { ...project(v, r.options.select), ...expand(v.id as string) } : project(v, r.options.select);
+  });
   const json = (o: Record<string, unknown>) => JSON.stringify(o).slice(1, -1);
   const rest = json(tail);
   return reply.code(200).type(ODATA_JSON).send(`{${json(head)},"value":[${value}]${rest ? `,${rest}` : ""}}`);
@@ -87,10 +100,12 @@ export function sendCollection<T>(
   items: T[],
   shape: EntityShape,
   view: (t: T) => Record<string, unknown>,
+  /** `$expand`: the navigation properties to add to each item of the page, by its id (not cut by `$select`). */
+  expand?: (id: string) => Record<string, unknown>,
 ): Promise<FastifyReply> {
   const r = collectionRequest(req, shape);
   const page = pageInMemory(items, r.query, (t) => viewReader(shape.query, view(t)));
-  return sendPage(req, reply, base, context, r, page, view);
+  return sendPage(req, reply, base, context, r, page, view, expand);
 }
 
 /** A `/$count` segment: the number alone, as text (OData's `text/plain` count). */

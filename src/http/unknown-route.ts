@@ -3,6 +3,9 @@
 import { GraphError, errors } from "../domain/errors.js";
 import { GRAPH_FUNCTIONS as FUNCTIONS } from "./path-ids.js";
 
+/** A task's navigation properties served by routes/todo/task-children.ts. */
+const CHILD_SEGMENTS = new Set(["checklistItems", "linkedResources", "extensions"]);
+
 /** Each state maps a segment to the next state, or null when the segment does not belong there. */
 const grammar: Record<string, (seg: string) => string | null> = {
   version: (s) => (s === "me" ? "todoRoot" : s === "users" ? "userId" : s === "$metadata" ? "end" : null),
@@ -10,9 +13,12 @@ const grammar: Record<string, (seg: string) => string | null> = {
   todoRoot: (s) => (s === "todo" ? "todo" : null),
   todo: (s) => (s === "lists" ? "lists" : null),
   lists: (s) => (FUNCTIONS.has(s) ? null : "list"),
-  list: (s) => (s === "tasks" ? "tasks" : null),
+  list: (s) => (s === "tasks" ? "tasks" : s === "extensions" ? "children" : null),
   tasks: (s) => (FUNCTIONS.has(s) ? null : "task"),
-  task: (s) => (s === "attachments" ? "attachments" : s === "attachmentSessions" ? "sessions" : null),
+  task: (s) =>
+    s === "attachments" ? "attachments" : s === "attachmentSessions" ? "sessions" : CHILD_SEGMENTS.has(s) ? "children" : null,
+  children: () => "child",
+  child: () => null,
   attachments: (s) => (s === "createUploadSession" ? "end" : "attachment"),
   attachment: (s) => (s === "$value" ? "end" : null),
   sessions: () => "session",

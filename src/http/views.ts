@@ -1,7 +1,7 @@
 // Records → the JSON Graph clients see. Unset properties are omitted, not null.
 import type { EntityShape } from "../domain/odata.js";
-import { ATTACHMENT_QUERY, LIST_QUERY, SESSION_QUERY, TASK_QUERY } from "../domain/todo-query.js";
-import type { Attachment, Task, TaskList, UploadSession } from "../domain/models.js";
+import { ATTACHMENT_QUERY, CHECKLIST_ITEM_QUERY, EXTENSION_QUERY, LINKED_RESOURCE_QUERY, LIST_QUERY, SESSION_QUERY, TASK_QUERY } from "../domain/todo-query.js";
+import type { Attachment, ChildKind, ChildParent, Task, TaskChild, TaskList, UploadSession } from "../domain/models.js";
 import { graphTimestamp } from "../domain/time.js";
 import { nextExpectedRangesForPut, nextExpectedRangesForStatus } from "../domain/upload-session.js";
 
@@ -167,4 +167,39 @@ export function attachmentLocation(s: UrlScope, listId: string, taskId: string, 
 /** The uploadUrl; `key` is `{sessionId}{secret}` (see services/upload-access.ts). */
 export function uploadUrl(s: UrlScope, listId: string, taskId: string, key: string): string {
   return `${ownerPath(s)}/lists/${seg(listId)}/tasks/${seg(taskId)}/attachmentSessions/${seg(key)}`;
+}
+
+/** The navigation property each child kind is served under. */
+export const CHILD_SEGMENT: Record<ChildKind, string> = { checklistItem: "checklistItems", linkedResource: "linkedResources", extension: "extensions" };
+
+/** A child's parent path under the owner's To Do: `lists('…')/tasks('…')` or `lists('…')` for a list's extensions. */
+const parentTail = (p: ChildParent) => `lists('${enc(p.listId)}')${p.taskId === "" ? "" : `/tasks('${enc(p.taskId)}')`}`;
+
+export const childrenContext = (s: UrlScope, p: ChildParent, kind: ChildKind) => contextUrl(s, `${parentTail(p)}/${CHILD_SEGMENT[kind]}`);
+
+export function childLocation(s: UrlScope, c: TaskChild): string {
+  const parent = `${ownerPath(s)}/lists/${seg(c.listId)}${c.taskId === "" ? "" : `/tasks/${seg(c.taskId)}`}`;
+  return `${parent}/${CHILD_SEGMENT[c.kind]}/${seg(c.id)}`;
+}
+
+export const CHILD_SHAPES: Record<ChildKind, EntityShape> = {
+  checklistItem: { typeName: "microsoft.graph.checklistItem", properties: new Set(["id", "displayName", "isChecked", "checkedDateTime", "createdDateTime"]), query: CHECKLIST_ITEM_QUERY },
+  linkedResource: { typeName: "microsoft.graph.linkedResource", properties: new Set(["id", "webUrl", "applicationName", "displayName", "externalId"]), query: LINKED_RESOURCE_QUERY },
+  extension: { typeName: "microsoft.graph.openTypeExtension", properties: new Set(["id", "extensionName"]), query: EXTENSION_QUERY },
+};
+
+/** A child as Graph shows it: an extension's custom properties exactly as they were sent. */
+export function childView(c: TaskChild): Record<string, unknown> {
+  const d = c.doc;
+  if (c.kind === "checklistItem") {
+    const v: Record<string, unknown> = { displayName: d.displayName, createdDateTime: stamp(c.createdAt), isChecked: d.isChecked, id: c.id };
+    if (typeof d.checkedDateTime === "string") v.checkedDateTime = stamp(d.checkedDateTime);
+    return v;
+  }
+  if (c.kind === "linkedResource") {
+    const v: Record<string, unknown> = { id: c.id };
+    for (const k of ["webUrl", "applicationName", "displayName", "externalId"]) if (d[k] !== undefined) v[k] = d[k];
+    return v;
+  }
+  return { "@odata.type": "#microsoft.graph.openTypeExtension", id: c.id, ...d };
 }

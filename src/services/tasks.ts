@@ -5,6 +5,8 @@ import type { Task } from "../domain/models.js";
 import type { CollectionQuery, QueryPage } from "../domain/query.js";
 import { completeRecurring } from "../domain/recurrence.js";
 import { applyTaskInput } from "../domain/task-input.js";
+import { newChild, splitInlineChildren } from "../domain/task-children.js";
+import type { TaskChild } from "../domain/models.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
 import type { Deps } from "./deps.js";
 import { getList } from "./lists.js";
@@ -26,13 +28,18 @@ export async function queryTasks(d: Deps, owner: string, listId: string, q: Coll
   return d.store.tasks.query(owner, listId, q);
 }
 
-export async function createTask(d: Deps, owner: string, listId: string, body: unknown): Promise<Task> {
+export async function createTask(d: Deps, owner: string, listId: string, body: unknown): Promise<{ task: Task; children: TaskChild[] }> {
   await getList(d, owner, listId);
   const now = d.now();
-  const doc = applyTaskInput(body, undefined, now);
+  // checklistItems, linkedResources and extensions sent inline are created with the task, in its
+  // transaction: every one is validated first, so a bad child refuses the task and creates nothing.
+  const { task, children } = splitInlineChildren(body, now);
+  const doc = applyTaskInput(task, undefined, now);
   const t: Task = { id: newId("task"), listId, ownerOid: owner, createdAt: now.toISOString(), lastModifiedAt: now.toISOString(), changeKey: newChangeKey(), doc, attachmentCount: 0 };
-  await d.store.tasks.create(t);
-  return t;
+  const parent = { listId, taskId: t.id };
+  const records: TaskChild[] = children.map((c) => newChild(c.kind, owner, parent, c.doc, now));
+  await d.store.tasks.create(t, records);
+  return { task: t, children: records };
 }
 
 export async function updateTask(d: Deps, owner: string, listId: string, id: string, body: unknown, ifMatch: string | undefined): Promise<Task> {

@@ -1,6 +1,6 @@
 // Rows → records, shared by both stores: their tables use the same column names. Numbers go through
 // Number() (PostgreSQL returns bigint as strings) and flags accept SQLite's 0/1 as well as booleans.
-import type { Attachment, Task, TaskList, UploadSession, User } from "../domain/models.js";
+import type { Attachment, ChildKind, Task, TaskChild, TaskList, UploadSession, User } from "../domain/models.js";
 
 export type Row = Record<string, unknown>;
 
@@ -63,3 +63,13 @@ export const sessionFrom = (r: Row): UploadSession => {
   };
   return r.status === "completed" ? { ...common, status: "completed", attachmentId: r.attachment_id as string } : { ...common, status: "open" };
 };
+
+export const childFrom = (r: Row): TaskChild => ({
+  kind: r.kind as ChildKind,
+  id: r.id as string,
+  ownerOid: r.owner as string,
+  listId: r.list_id as string,
+  taskId: r.task_id as string,
+  createdAt: r.created_at as string,
+  doc: JSON.parse(r.doc as string),
+});

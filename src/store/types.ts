@@ -4,7 +4,7 @@
 import type { Readable } from "node:stream";
 import type { Change } from "../domain/delta.js";
 import type { CollectionQuery, QueryPage } from "../domain/query.js";
-import type { Attachment, RangeRecord, Task, TaskList, UploadSession, User } from "../domain/models.js";
+import type { Attachment, ChildKind, ChildParent, RangeRecord, Task, TaskChild, TaskList, UploadSession, User } from "../domain/models.js";
 
 /** The stores Taskdrop has (`--store`); each implements Store and passes test/contract. */
 export const STORE_KINDS = ["sqlite", "postgres"] as const;
@@ -93,10 +93,32 @@ export interface Store {
     /** One page of a list's tasks, filtered, ordered and counted in the database; costs a page, not the list. */
     query(owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>>;
     get(owner: string, listId: string, id: string): Promise<Task | undefined>;
-    create(task: Task): Promise<void>;
+    /** Creates the task with the children sent inline (`children`), all in one transaction. */
+    create(task: Task, children?: TaskChild[]): Promise<void>;
     /** Updates the task to what `change` returns (and creates the task it may name, atomically); the updated task. */
     update(owner: string, listId: string, id: string, change: (t: Task) => TaskChange): Promise<Task | undefined>;
     delete(owner: string, listId: string, id: string, guard: (t: Task) => void): Promise<boolean>;
+  };
+
+  /**
+   * A task's checklistItems, linkedResources and open extensions, and a list's open extensions
+   * (parent `taskId` ""). A child's write counts as a change of its parent for delta: it takes the
+   * parent's next change number in the same transaction. Deleting a task or list deletes its children.
+   */
+  children: {
+    /** One parent's children of a kind, oldest first. */
+    all(owner: string, parent: ChildParent, kind: ChildKind): Promise<TaskChild[]>;
+    /** Every child of a kind of the list's tasks (not the list's own), oldest first: `$expand` on a task collection. */
+    ofTasks(owner: string, listId: string, kind: ChildKind): Promise<TaskChild[]>;
+    get(owner: string, parent: ChildParent, kind: ChildKind, id: string): Promise<TaskChild | undefined>;
+    /**
+     * Adds a child. Refuses notFound when the parent is not the owner's, invalidRequest when the
+     * parent already has `max` children of the kind, alreadyExists when the parent has its id.
+     */
+    create(child: TaskChild, max: number): Promise<void>;
+    /** Replaces the child with what `change` returns (which may throw to refuse); the new child. */
+    update(owner: string, parent: ChildParent, kind: ChildKind, id: string, change: (c: TaskChild) => TaskChild): Promise<TaskChild | undefined>;
+    delete(owner: string, parent: ChildParent, kind: ChildKind, id: string): Promise<boolean>;
   };
 
   attachments: {

@@ -62,7 +62,7 @@ describe("help and usage", () => {
       [["ls", "--bogus"], /unknown option '--bogus'/],
       [["upload", f], /required option '--task <title\|id>' not specified/],
       [["upload", f, "--task", "x", "--chunk-size", "5M"], /at most 4M/],
-      [["ls", "things"], /ls takes one of lists, tasks, attachments, uploads/],
+      [["ls", "things"], /ls takes one of lists, tasks, attachments, steps, links, uploads/],
       [["upload", f, f, "--task", "x", "--name", "n"], /--name needs exactly one file/],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args, { env })));
@@ -87,6 +87,26 @@ describe("ls, upload, download", () => {
     const j = await run(["ls", "lists", "--json"], { env });
     const lists = JSON.parse(j.stdout) as { displayName: string }[];
     assert.deepEqual(lists.map((l) => l.displayName).sort(), ["Tasks", "Work stuff"]);
+  });
+
+  test("ls steps and ls links of a task, as tables and as JSON", async () => {
+    const list = await api.lists.create({ displayName: "Trip list" });
+    const task = await api.tasks.create(list.id, { title: "Trip" });
+    const step = await api.checklistItems.create(list.id, task.id, { displayName: "Book train" });
+    await api.checklistItems.update(list.id, task.id, step.id, { isChecked: true });
+    await api.linkedResources.create(list.id, task.id, { displayName: "Booking", applicationName: "Rail", webUrl: "https://example.com/b" });
+    const [steps, links, json, none] = await Promise.all([
+      run(["ls", "steps", "--list", "Trip list", "--task", "Trip"], { env }),
+      run(["ls", "links", "--task", "Trip"], { env }),
+      run(["ls", "steps", "--task", "Trip", "--json"], { env }),
+      run(["ls", "links"], { env }),
+    ]);
+    assert.equal(steps.code, 0, steps.stderr);
+    assert.match(steps.stdout, /^DONE +STEP +ID\nx +Book train +AQMkC\S+=\n/);
+    assert.match(links.stdout, /^NAME +APP +URL +ID\nBooking +Rail +https:\/\/example\.com\/b +AQMkR\S+=\n/);
+    assert.equal((JSON.parse(json.stdout) as { displayName: string }[])[0]!.displayName, "Book train");
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /ls links needs --task/);
   });
 
   test("upload two files with --create (plain progress lines), ls attachments, download identical copies", async () => {

@@ -76,6 +76,29 @@ test("attachments: small POST, get with contentBytes, list, sessions list and ca
   assert.equal((await client.tasks.get(list.id, task.id)).hasAttachments, false);
 });
 
+test("steps, linked resources and open extensions (task and list): create, get, list, update, delete", async () => {
+  const list = await client.lists.create({ displayName: "Children" });
+  const task = await client.tasks.create(list.id, { title: "Parent" });
+  const step = await client.checklistItems.create(list.id, task.id, { displayName: "Step" });
+  assert.equal((await client.checklistItems.update(list.id, task.id, step.id, { isChecked: true })).isChecked, true);
+  assert.ok((await client.checklistItems.get(list.id, task.id, step.id)).checkedDateTime);
+  const link = await client.linkedResources.create(list.id, task.id, { webUrl: "https://example.com/", displayName: "Example" });
+  assert.equal((await client.linkedResources.update(list.id, task.id, link.id, { displayName: null })).displayName, undefined);
+  assert.deepEqual((await client.linkedResources.list(list.id, task.id)).map((l) => l.id), [link.id]);
+  for (const taskId of [task.id, undefined]) {
+    const ext = await client.extensions.create(list.id, taskId, "com.example.data", { seats: [1, 2], nested: { a: "b" } });
+    assert.equal(ext.id, "microsoft.graph.openTypeExtension.com.example.data");
+    assert.deepEqual((await client.extensions.get(list.id, taskId, "com.example.data")).seats, [1, 2]);
+    assert.equal((await client.extensions.update(list.id, taskId, "com.example.data", { more: true })).more, true);
+    assert.equal((await client.extensions.list(list.id, taskId)).length, 1);
+    await client.extensions.delete(list.id, taskId, "com.example.data");
+    await assert.rejects(client.extensions.get(list.id, taskId, "com.example.data"), (e: GraphRequestError) => e.status === 404);
+  }
+  await client.linkedResources.delete(list.id, task.id, link.id);
+  await client.checklistItems.delete(list.id, task.id, step.id);
+  assert.deepEqual(await client.checklistItems.list(list.id, task.id), []);
+});
+
 test("/users/{id} routes, and a bad token is a 401 GraphRequestError", async () => {
   const me = new TaskdropClient({ baseUrl: `${s.url}/v1.0`, token: await s.token({ user: "carol" }), user: "carol@taskdrop.local" });
   assert.ok((await me.lists.list()).length >= 1);

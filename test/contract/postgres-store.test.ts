@@ -18,6 +18,7 @@ import {
   shouldReset,
   shouldShareDataWithPeers,
   shouldSurviveReopen,
+  shouldKeepTaskChildren,
   shouldTrackChanges,
   shouldQueryCollections,
   type StoreUnderTest,
@@ -71,4 +72,5 @@ describe("store contract: postgres", { skip }, () => {
   shouldReset(open);
   shouldTrackChanges(open);
   shouldQueryCollections(open);
+  shouldKeepTaskChildren(open);
 });

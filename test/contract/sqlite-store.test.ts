@@ -20,6 +20,7 @@ import {
   shouldRefuseNewerSchema,
   shouldReset,
   shouldSurviveReopen,
+  shouldKeepTaskChildren,
   shouldTrackChanges,
   shouldQueryCollections,
   type StoreUnderTest,
@@ -70,4 +71,5 @@ describe("store contract: sqlite", () => {
   shouldReset(open);
   shouldTrackChanges(open);
   shouldQueryCollections(open);
+  shouldKeepTaskChildren(open);
 });

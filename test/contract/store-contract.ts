@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { GraphError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
-import type { Attachment, Task, TaskList, UploadSession } from "../../src/domain/models.js";
+import type { Attachment, ChildKind, Task, TaskChild, TaskList, UploadSession } from "../../src/domain/models.js";
 import { SchemaTooNewError } from "../../src/store/shared/schema.js";
 import type { CommitPlan, Store } from "../../src/store/types.js";
 import fc from "fast-check";
@@ -1095,6 +1095,107 @@ export function shouldQueryCollections(open: OpenStore): void {
       assert.deepEqual(byName.items.map((l) => l.displayName), ["gamma", "beta", ...[made[1]!, made[3]!].sort((x, y) => (x.id < y.id ? 1 : -1)).map((l) => l.displayName)]);
       assert.deepEqual((await run("wellknownListName eq 'defaultList'", "displayName")).items.map((l) => l.id), [made[1]!.id]);
       assert.equal((await run("startswith(displayName,'al') and isOwner eq true", "displayName")).count, 2);
+    });
+  });
+}
+
+function childFor(parent: { listId: string; taskId: string; ownerOid: string }, kind: ChildKind, doc: Record<string, unknown> = { displayName: "step", isChecked: false }, id = kind === "extension" ? `microsoft.graph.openTypeExtension.n${randomBytes(4).toString("hex")}` : newId(kind)): TaskChild {
+  return { kind, id, ownerOid: parent.ownerOid, listId: parent.listId, taskId: parent.taskId, createdAt: iso(), doc };
+}
+
+/** checklistItems, linkedResources and extensions under a task or a list (task_children). */
+export function shouldKeepTaskChildren(open: OpenStore): void {
+  describe("task children", () => {
+    let store: Store;
+    freshStoreEach(open, (x) => {
+      store = x.store;
+    });
+    const under = (task: Task) => ({ listId: task.listId, taskId: task.id, ownerOid: task.ownerOid });
+
+    test("create, list by parent and kind in order, get, update, delete; documents round-trip", async () => {
+      const { task } = await seed(store);
+      const p = { listId: task.listId, taskId: task.id };
+      const a = childFor(under(task), "checklistItem", { displayName: "a", isChecked: false });
+      const b = childFor(under(task), "checklistItem", { displayName: "b ü", isChecked: true, checkedDateTime: iso() });
+      const link = childFor(under(task), "linkedResource", { webUrl: "https://example.com/", displayName: "x" });
+      const ext = childFor(under(task), "extension", { extensionName: "n", nested: { a: [1, { b: null }] } });
+      for (const c of [a, b, link, ext]) await store.children.create(c, 10);
+      assert.deepEqual((await store.children.all("owner-1", p, "checklistItem")).map((c) => c.id), [a.id, b.id]);
+      assert.deepEqual(await store.children.get("owner-1", p, "checklistItem", b.id), b);
+      assert.deepEqual(await store.children.get("owner-1", p, "extension", ext.id), ext);
+      assert.equal(await store.children.get("owner-1", p, "linkedResource", a.id), undefined, "a kind is its own namespace");
+      assert.equal(await store.children.get("owner-2", p, "checklistItem", a.id), undefined, "another owner sees nothing");
+      const changed = await store.children.update("owner-1", p, "checklistItem", a.id, (c) => ({ ...c, doc: { ...c.doc, displayName: "A" } }));
+      assert.equal(changed?.doc.displayName, "A");
+      assert.equal((await store.children.get("owner-1", p, "checklistItem", a.id))?.doc.displayName, "A");
+      assert.equal(await store.children.update("owner-2", p, "checklistItem", a.id, (c) => c), undefined);
+      assert.equal(await store.children.delete("owner-2", p, "checklistItem", a.id), false);
+      assert.equal(await store.children.delete("owner-1", p, "checklistItem", a.id), true);
+      assert.equal(await store.children.delete("owner-1", p, "checklistItem", a.id), false);
+      assert.deepEqual((await store.children.ofTasks("owner-1", task.listId, "checklistItem")).map((c) => c.id), [b.id]);
+    });
+
+    test("refuses a missing or foreign parent, a full parent, and an id the parent has", async () => {
+      const { list, task } = await seed(store);
+      const foreign = { ...under(task), ownerOid: "owner-2" };
+      await assert.rejects(store.children.create(childFor(foreign, "checklistItem"), 10), isKind("notFound"));
+      await assert.rejects(store.children.create(childFor({ ...under(task), taskId: newId("task") }, "checklistItem"), 10), isKind("notFound"));
+      await store.children.create(childFor(under(task), "linkedResource", {}), 2);
+      await store.children.create(childFor(under(task), "linkedResource", {}), 2);
+      await assert.rejects(store.children.create(childFor(under(task), "linkedResource", {}), 2), isKind("invalidRequest"));
+      const ext = childFor({ listId: list.id, taskId: "", ownerOid: "owner-1" }, "extension", { extensionName: "same" }, "microsoft.graph.openTypeExtension.same");
+      await store.children.create(ext, 10);
+      await assert.rejects(store.children.create({ ...ext, doc: { extensionName: "same", v: 2 } }, 10), isKind("alreadyExists"));
+      assert.equal((await store.children.all("owner-1", { listId: list.id, taskId: "" }, "extension")).length, 1);
+      assert.equal((await store.children.ofTasks("owner-1", list.id, "extension")).length, 0, "a list's own extensions are not its tasks'");
+    });
+
+    test("a task created with children creates all or nothing", async () => {
+      const { list } = await seed(store);
+      const t = taskFor(list, "with children");
+      const kids = [childFor(under(t), "checklistItem"), childFor(under(t), "linkedResource", {})];
+      await store.tasks.create(t, kids);
+      assert.equal((await store.children.all("owner-1", { listId: list.id, taskId: t.id }, "checklistItem")).length, 1);
+      const bad = taskFor(list, "duplicate children");
+      const twice = childFor(under(bad), "extension", { extensionName: "x" }, "microsoft.graph.openTypeExtension.x");
+      await assert.rejects(store.tasks.create(bad, [twice, { ...twice }]), isKind("alreadyExists"));
+      assert.equal(await store.tasks.get("owner-1", list.id, bad.id), undefined, "the task went with its children");
+      assert.equal((await store.children.all("owner-1", { listId: list.id, taskId: bad.id }, "extension")).length, 0);
+    });
+
+    test("deleting a task or a list deletes its children", async () => {
+      const { list, task } = await seed(store);
+      const other = taskFor(list, "other");
+      await store.tasks.create(other);
+      await store.children.create(childFor(under(task), "checklistItem"), 10);
+      await store.children.create(childFor(under(other), "checklistItem"), 10);
+      await store.children.create(childFor({ listId: list.id, taskId: "", ownerOid: "owner-1" }, "extension", { extensionName: "l" }), 10);
+      await store.tasks.delete("owner-1", list.id, task.id, () => {});
+      assert.deepEqual((await store.children.ofTasks("owner-1", list.id, "checklistItem")).map((c) => c.taskId), [other.id]);
+      await store.lists.delete("owner-1", list.id, () => {});
+      assert.equal((await store.children.ofTasks("owner-1", list.id, "checklistItem")).length, 0);
+      assert.equal((await store.children.all("owner-1", { listId: list.id, taskId: "" }, "extension")).length, 0);
+      // A new task with the deleted one's parent path sees none of the old children.
+      const again = { ...taskFor(list), id: task.id };
+      await store.lists.create(list);
+      await store.tasks.create(again);
+      assert.equal((await store.children.all("owner-1", { listId: list.id, taskId: task.id }, "checklistItem")).length, 0);
+    });
+
+    test("a child's write is its parent's change: the task (or list) is numbered anew", async () => {
+      const { list, task } = await seed(store);
+      const p0 = (await store.changes.position("owner-1")).seq;
+      const c = childFor(under(task), "checklistItem");
+      await store.children.create(c, 10);
+      await store.children.update("owner-1", { listId: list.id, taskId: task.id }, "checklistItem", c.id, (x) => x);
+      await store.children.delete("owner-1", { listId: list.id, taskId: task.id }, "checklistItem", c.id);
+      const p1 = (await store.changes.position("owner-1")).seq;
+      assert.equal(p1, p0 + 3);
+      const changes = await store.changes.tasks("owner-1", list.id, { after: p0, upTo: p1, removedAfter: p0, limit: 10 });
+      assert.deepEqual(changes.map((x) => x.seq), [p1], "the task once, at its newest number");
+      await store.children.create(childFor({ listId: list.id, taskId: "", ownerOid: "owner-1" }, "extension", { extensionName: "l" }), 10);
+      const lists = await store.changes.lists("owner-1", { after: p1, upTo: p1 + 1, removedAfter: p1, limit: 10 });
+      assert.deepEqual(lists.map((x) => ("item" in x ? x.item.id : "")), [list.id]);
     });
   });
 }

@@ -96,10 +96,10 @@ describe("the URL space", () => {
       // `lists/delta` and `tasks/delta` are served (test/http/delta.test.ts); below them a function is no id.
       [`${s.url}/v1.0/me/todo/lists/delta/tasks`, "delta"],
       [`${listUrl}/tasks/delta/attachments`, "delta"],
-      [`${listUrl}/extensions`, "extensions"],
-      [`${taskUrl}/checklistItems`, "checklistItems"],
-      [`${taskUrl}/linkedResources`, "linkedResources"],
-      [`${taskUrl}/extensions`, "extensions"],
+      [`${listUrl}/checklistItems`, "checklistItems"],
+      [`${taskUrl}/steps`, "steps"],
+      [`${taskUrl}/checklistItems/x/more`, "more"],
+      [`${listUrl}/extensions/x/more`, "more"],
       [`${s.url}/beta/users/someone/calendar`, "calendar"],
     ];
     for (const [url, seg] of cases) {

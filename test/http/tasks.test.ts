@@ -258,7 +258,7 @@ describe("bad input changes nothing", () => {
     ["read-only hasAttachments", { title: "x", hasAttachments: true }],
     ["read-only @odata.etag", { title: "x", "@odata.etag": 'W/"x"' }],
     ["navigation property attachments", { title: "x", attachments: [] }],
-    ["navigation property checklistItems", { title: "x", checklistItems: [] }],
+    ["checklistItems not an array", { title: "x", checklistItems: { displayName: "x" } }],
     ["the wrong @odata.type", { "@odata.type": "#microsoft.graph.todoTaskList", title: "x" }],
   ];
 

@@ -243,6 +243,44 @@ describe("the web page in headless Chromium", { skip }, () => {
     }
   });
 
+  test("steps in the details: add two, check one, rename it, delete the other; the API has exactly that", async () => {
+    const run = await openPage(browser, `${proxy.url}/`);
+    const { page } = run;
+    try {
+      await signIn(page, "web-steps");
+      await newTask(page, "Trip");
+      await openDetails(page, "Trip");
+      const steps = page.getByRole("region", { name: "Steps" });
+      const add = steps.getByRole("textbox", { name: "Add a step" });
+      for (const name of ["Book train", "Pack"]) {
+        await add.fill(name);
+        await add.press("Enter");
+        await steps.getByRole("checkbox", { name: `Step done: ${name}` }).waitFor();
+      }
+      assert.equal(await add.inputValue(), "", "the field empties once the step is added");
+      await steps.getByRole("checkbox", { name: "Step done: Book train" }).click();
+      await page.waitForFunction(() => (document.querySelector('[aria-label="Step done: Book train"]') as HTMLInputElement | null)?.checked === true);
+      const name = steps.getByRole("textbox", { name: "Step name: Book train" });
+      await name.fill("Book the train");
+      await name.press("Enter");
+      await steps.getByRole("checkbox", { name: "Step done: Book the train" }).waitFor();
+      await steps.getByRole("button", { name: "Delete step Pack" }).click();
+      await steps.getByRole("checkbox", { name: "Step done: Pack" }).waitFor({ state: "detached" });
+
+      const { token, taskUrl } = await task("web-steps", "Tasks", "Trip");
+      const items = (await call("GET", `${taskUrl}/checklistItems`, { token })).json.value as { displayName: string; isChecked: boolean; checkedDateTime?: string }[];
+      assert.deepEqual(items.map((i) => [i.displayName, i.isChecked]), [["Book the train", true]]);
+      assert.ok(items[0]!.checkedDateTime, "the server set checkedDateTime");
+      // Reopened, the details show what the server has.
+      await page.keyboard.press("Escape");
+      await openDetails(page, "Trip");
+      await page.getByRole("region", { name: "Steps" }).getByRole("checkbox", { name: "Step done: Book the train", checked: true }).waitFor();
+      assertNoProblems(run);
+    } finally {
+      await run.context.close();
+    }
+  });
+
   test("keyboard only: sign in, add a task, complete it, open and close its details", async () => {
     const run = await openPage(browser, `${proxy.url}/`);
     const { page } = run;

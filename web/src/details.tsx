@@ -1,7 +1,7 @@
-// A task's details: title, notes, due date and importance (saved as they change), and its
-// attachments (download links with sizes, Delete), with "Attach files" and a drop zone.
+// A task's details: title, notes, due date and importance (saved as they change), its steps
+// (checklist items: add, check, rename, delete), and its attachments (download links with sizes, Delete), with "Attach files" and a drop zone.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { TaskdropClient, TaskFileAttachment, TodoTask } from "../../src/client/index.js";
+import type { ChecklistItem, TaskdropClient, TaskFileAttachment, TodoTask } from "../../src/client/index.js";
 import { droppedFiles } from "./drop.js";
 import { formatBytes } from "./format.js";
 import { inWords } from "./words.js";
@@ -131,6 +131,7 @@ export function Details({ client, listId, task, version, onClose, onPatch, onAtt
           </select>
         </label>
       </div>
+      <Steps client={client} listId={listId} task={task} />
       <h3>Attachments</h3>
       {problem && (
         <p role="alert" class="error">
@@ -171,5 +172,90 @@ export function Details({ client, listId, task, version, onClose, onPatch, onAtt
       </label>
       <p class="hint">Up to 25 MiB per file. Drop files anywhere on this pane or on a task.</p>
     </aside>
+  );
+}
+
+/** The task's steps, each saved as soon as it changes; a failed call says so and keeps what the server has. */
+function Steps({ client, listId, task }: { client: TaskdropClient; listId: string; task: TodoTask }) {
+  const [steps, setSteps] = useState<ChecklistItem[] | undefined>();
+  const [adding, setAdding] = useState("");
+  const [problem, setProblem] = useState<string | undefined>();
+
+  const act = async (doing: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+      setProblem(undefined);
+    } catch (e) {
+      setProblem(inWords(e, doing));
+    }
+  };
+
+  useEffect(() => {
+    setSteps(undefined);
+    void act("Could not load the steps", async () => setSteps(await client.checklistItems.list(listId, task.id)));
+  }, [task.id]);
+
+  const add = () => {
+    const name = adding.trim();
+    if (!name) return;
+    void act(`Could not add the step ${name}`, async () => {
+      const s = await client.checklistItems.create(listId, task.id, { displayName: name });
+      setAdding("");
+      setSteps((all) => [...(all ?? []), s]);
+    });
+  };
+  const replace = (s: ChecklistItem) => setSteps((all) => (all ?? []).map((x) => (x.id === s.id ? s : x)));
+  const toggle = (s: ChecklistItem) =>
+    act(`Could not ${s.isChecked ? "uncheck" : "check"} the step ${s.displayName}`, async () => replace(await client.checklistItems.update(listId, task.id, s.id, { isChecked: !s.isChecked })));
+  const rename = (s: ChecklistItem, name: string) => {
+    const n = name.trim();
+    if (!n || n === s.displayName) return;
+    void act(`Could not rename the step ${s.displayName}`, async () => replace(await client.checklistItems.update(listId, task.id, s.id, { displayName: n })));
+  };
+  const remove = (s: ChecklistItem) =>
+    act(`Could not delete the step ${s.displayName}`, async () => {
+      await client.checklistItems.delete(listId, task.id, s.id);
+      setSteps((all) => (all ?? []).filter((x) => x.id !== s.id));
+    });
+
+  return (
+    <section class="steps" aria-label="Steps">
+      <h3>Steps</h3>
+      {problem && (
+        <p role="alert" class="error">
+          {problem}
+        </p>
+      )}
+      {steps === undefined ? (
+        <p class="empty">Loading…</p>
+      ) : (
+        steps.length > 0 && (
+          <ul aria-label="Steps of this task">
+            {steps.map((s) => (
+              <li key={s.id} class={s.isChecked ? "checked" : ""}>
+                <input type="checkbox" checked={s.isChecked === true} aria-label={`Step done: ${s.displayName}`} onChange={() => void toggle(s)} />
+                <input
+                  class="step-name"
+                  aria-label={`Step name: ${s.displayName}`}
+                  defaultValue={s.displayName}
+                  onBlur={(e) => rename(s, (e.target as HTMLInputElement).value)}
+                  onKeyDown={(e) => e.key === "Enter" && rename(s, (e.target as HTMLInputElement).value)}
+                />
+                <button type="button" class="link" aria-label={`Delete step ${s.displayName}`} onClick={() => void remove(s)}>
+                  Delete
+                </button>
+              </li>
+            ))}
+          </ul>
+        )
+      )}
+      <input
+        aria-label="Add a step"
+        placeholder="Add a step"
+        value={adding}
+        onInput={(e) => setAdding((e.target as HTMLInputElement).value)}
+        onKeyDown={(e) => e.key === "Enter" && add()}
+      />
+    </section>
   );
 }

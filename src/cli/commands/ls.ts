@@ -1,4 +1,4 @@
-// taskdrop ls [lists|tasks|attachments|uploads]: readable tables, or JSON with --json.
+// taskdrop ls [lists|tasks|attachments|steps|links|uploads]: readable tables, or JSON with --json.
 import { Option, type Command } from "commander";
 import { defaultStateDir, fileResumeStore } from "../../client/node.js";
 import { CliError, EXIT, EXIT_CODES_HELP, clientCommand, connect, failWith, findList, findTask, formatBytes, table, type ConnectionOptions } from "./shared.js";
@@ -9,14 +9,14 @@ interface LsFlags extends ConnectionOptions {
   stateDir?: string;
 }
 
-const WHAT = ["lists", "tasks", "attachments", "uploads"] as const;
+const WHAT = ["lists", "tasks", "attachments", "steps", "links", "uploads"] as const;
 
 export function registerLs(program: Command): void {
-  clientCommand(program, "ls", "list lists, tasks of a list, attachments of a task, or interrupted uploads", (cmd) =>
+  clientCommand(program, "ls", "list lists, tasks of a list, attachments, steps or links of a task, or interrupted uploads", (cmd) =>
     cmd
       .argument("[what]", `${WHAT.join(", ")} (default lists)`)
       .addOption(new Option("--list <name|id>", "the list (tasks: default list; attachments: any list)"))
-      .addOption(new Option("--task <title|id>", "the task, for attachments"))
+      .addOption(new Option("--task <title|id>", "the task, for attachments, steps and links"))
       .addOption(new Option("--state-dir <dir>", "where resume records are kept (for uploads)").env("TASKDROP_STATE_DIR")),
   )
     .addHelpText(
@@ -26,12 +26,15 @@ What:
   lists         your To Do lists (default)
   tasks         tasks of --list (default: the default list)
   attachments   attachments of --task (in --list, or any list)
+  steps         steps (checklistItems) of --task
+  links         linked resources of --task
   uploads       interrupted uploads that can be resumed (from the local state directory)
 
 Examples:
   taskdrop ls
   taskdrop ls tasks --list Work
   taskdrop ls attachments --task "Quarterly report" --json
+  taskdrop ls steps --task "Trip"
 ${EXIT_CODES_HELP}`,
     )
     .action(async (what: string | undefined, flags: LsFlags) => {
@@ -85,8 +88,18 @@ async function ls(what: string, flags: LsFlags): Promise<number> {
       `No tasks in "${list.displayName}".`,
     );
   } else {
-    if (!flags.task) throw new CliError("ls attachments needs --task <title|id>", EXIT.usage);
+    if (!flags.task) throw new CliError(`ls ${what} needs --task <title|id>`, EXIT.usage);
     const { list, task } = await findTask(client, flags.list, flags.task);
+    if (what === "steps") {
+      const steps = await client.checklistItems.list(list.id, task.id);
+      print(flags, steps, ["DONE", "STEP", "ID"], steps.map((c) => [c.isChecked ? "x" : "", c.displayName, c.id]), `No steps on "${task.title}".`);
+      return EXIT.ok;
+    }
+    if (what === "links") {
+      const links = await client.linkedResources.list(list.id, task.id);
+      print(flags, links, ["NAME", "APP", "URL", "ID"], links.map((l) => [l.displayName ?? "", l.applicationName ?? "", l.webUrl ?? "", l.id]), `No links on "${task.title}".`);
+      return EXIT.ok;
+    }
     const atts = await client.attachments.list(list.id, task.id);
     print(
       flags,

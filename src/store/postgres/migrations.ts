@@ -134,9 +134,23 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX lists_changes ON lists (owner, change_seq);
   CREATE INDEX tasks_changes ON tasks (list_id, change_seq);
   `,
-  // Step 5 is another change's (checklist items, linked resources, extensions); it lands in
-  // this slot when both are merged. Until then the slot is empty so that this one is step 6.
-  `SELECT 1`,
+  // Step 5 (step 5 of the embedded store too): a task's checklistItems, linkedResources and open extensions, and a list's open
+  // extensions (task_id ''), in one table: each is a small JSON document under one parent, read
+  // by parent and kind. The id is unique under its parent (an extension's id is its name).
+  `
+  CREATE TABLE task_children (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('checklistItem', 'linkedResource', 'extension')),
+    owner TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX task_children_parent ON task_children (list_id, task_id, kind, id);
+  CREATE INDEX task_children_list ON task_children (list_id, kind, seq);
+  `,
   // Queries in SQL (issue 15), step 6 of the embedded store too: the task properties $filter and
   // $orderby use, as generated columns (strings ASCII-folded and in code-point order, enums as
   // their ordinal, a dateTimeTimeZone as its dateTime and folded zone, the categories as a folded

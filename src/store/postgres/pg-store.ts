@@ -19,12 +19,12 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import pg from "pg";
 import { errors, isGraphError } from "../../domain/errors.js";
-import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
+import type { Attachment, ChildKind, ChildParent, Task, TaskChild, TaskList, UploadSession, User } from "../../domain/models.js";
 import type { Change } from "../../domain/delta.js";
 import type { ChangeQuery, SessionLease, Store, TaskChange, WriteRangeArgs } from "../types.js";
 import { insertChunks, readStream, sha256Of, writeChunks } from "./chunks.js";
 import { migrate } from "./migrations.js";
-import { attachmentFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
+import { attachmentFrom, childFrom, listFrom, num, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
 import { stagedQuota } from "../shared/quota.js";
@@ -295,6 +295,7 @@ export class PgStore implements Store {
         const blobs = await this.blobsWhere(c, "list_id", id);
         await c.query("DELETE FROM sessions WHERE list_id = $1", [id]);
         await c.query("DELETE FROM attachments WHERE list_id = $1", [id]);
+        await c.query("DELETE FROM task_children WHERE list_id = $1", [id]);
         await c.query("DELETE FROM tasks WHERE list_id = $1", [id]);
         await c.query("DELETE FROM lists WHERE id = $1", [id]);
         await this.freeBlobs(c, blobs);
@@ -433,8 +434,12 @@ export class PgStore implements Store {
       const r = await this.one("SELECT * FROM tasks WHERE owner = $1 AND list_id = $2 AND id = $3", [owner, listId, id]);
       return r ? taskFrom(r) : undefined;
     },
-    create: async (t: Task): Promise<void> => {
-      await this.tx((c) => this.insertTask(c, t));
+    create: async (t: Task, children: TaskChild[] = []): Promise<void> => {
+      await this.tx(async (c) => {
+        // Children first: the task's insert takes the owner's change number, the last lock.
+        for (const ch of children) await this.insertChild(c, ch);
+        await this.insertTask(c, t);
+      });
     },
     update: async (owner: string, listId: string, id: string, change: (t: Task) => TaskChange): Promise<Task | undefined> =>
       this.tx(async (c) => {
@@ -460,6 +465,7 @@ export class PgStore implements Store {
         const blobs = await this.blobsWhere(c, "task_id", id);
         await c.query("DELETE FROM sessions WHERE task_id = $1", [id]);
         await c.query("DELETE FROM attachments WHERE task_id = $1", [id]);
+        await c.query("DELETE FROM task_children WHERE list_id = $1 AND task_id = $2", [listId, id]);
         await c.query("DELETE FROM tasks WHERE id = $1", [id]);
         await this.freeBlobs(c, blobs);
         await this.tombstone(c, owner, "task", listId, id);
@@ -473,6 +479,69 @@ export class PgStore implements Store {
        VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)`,
       [t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc), await this.nextChange(c, t.ownerOid)],
     );
+  }
+
+  children = {
+    all: async (owner: string, p: ChildParent, kind: ChildKind): Promise<TaskChild[]> =>
+      (await this.pool.query("SELECT * FROM task_children WHERE list_id = $1 AND task_id = $2 AND kind = $3 AND owner = $4 ORDER BY seq", [p.listId, p.taskId, kind, owner])).rows.map(childFrom),
+    ofTasks: async (owner: string, listId: string, kind: ChildKind): Promise<TaskChild[]> =>
+      (await this.pool.query("SELECT * FROM task_children WHERE list_id = $1 AND kind = $2 AND owner = $3 AND task_id <> '' ORDER BY seq", [listId, kind, owner])).rows.map(childFrom),
+    get: async (owner: string, p: ChildParent, kind: ChildKind, id: string): Promise<TaskChild | undefined> => {
+      const r = await this.one("SELECT * FROM task_children WHERE list_id = $1 AND task_id = $2 AND kind = $3 AND id = $4 AND owner = $5", [p.listId, p.taskId, kind, id, owner]);
+      return r ? childFrom(r) : undefined;
+    },
+    create: async (ch: TaskChild, max: number): Promise<void> =>
+      this.tx(async (c) => {
+        // The parent's row lock serialises its children's writes, so the count cannot be overshot.
+        if (!(await this.lockParent(c, ch.ownerOid, ch))) throw errors.notFound();
+        const { rows } = await c.query("SELECT count(*) AS n FROM task_children WHERE list_id = $1 AND task_id = $2 AND kind = $3", [ch.listId, ch.taskId, ch.kind]);
+        if (num(rows[0].n) >= max) throw errors.invalid(`A ${ch.taskId ? "task" : "list"} may have at most ${max} ${ch.kind} children.`);
+        await this.insertChild(c, ch);
+        await this.parentChanged(c, ch.ownerOid, ch);
+      }),
+    update: async (owner: string, p: ChildParent, kind: ChildKind, id: string, change: (c: TaskChild) => TaskChild): Promise<TaskChild | undefined> =>
+      this.tx(async (c) => {
+        if (!(await this.lockParent(c, owner, p))) return undefined;
+        const r = (await c.query("SELECT * FROM task_children WHERE list_id = $1 AND task_id = $2 AND kind = $3 AND id = $4 AND owner = $5", [p.listId, p.taskId, kind, id, owner])).rows[0];
+        if (!r) return undefined;
+        const next = change(childFrom(r));
+        await c.query("UPDATE task_children SET doc = $1 WHERE seq = $2", [JSON.stringify(next.doc), r.seq]);
+        await this.parentChanged(c, owner, p);
+        return next;
+      }),
+    delete: async (owner: string, p: ChildParent, kind: ChildKind, id: string): Promise<boolean> =>
+      this.tx(async (c) => {
+        if (!(await this.lockParent(c, owner, p))) return false;
+        const { rowCount } = await c.query("DELETE FROM task_children WHERE list_id = $1 AND task_id = $2 AND kind = $3 AND id = $4 AND owner = $5", [p.listId, p.taskId, kind, id, owner]);
+        if (rowCount) await this.parentChanged(c, owner, p);
+        return Boolean(rowCount);
+      }),
+  };
+
+  /** Locks a child's parent row (a list before a task, in the lock order); false when it is not the owner's. */
+  private async lockParent(c: Client, owner: string, p: ChildParent): Promise<boolean> {
+    const { rowCount } =
+      p.taskId === ""
+        ? await c.query("SELECT 1 FROM lists WHERE id = $1 AND owner = $2 FOR UPDATE", [p.listId, owner])
+        : await c.query("SELECT 1 FROM tasks WHERE id = $1 AND list_id = $2 AND owner = $3 FOR UPDATE", [p.taskId, p.listId, owner]);
+    return Boolean(rowCount);
+  }
+
+  /** A child's write is its parent's change for delta; takes the owner's change number (the last lock). */
+  private async parentChanged(c: Client, owner: string, p: ChildParent): Promise<void> {
+    const seq = await this.nextChange(c, owner);
+    if (p.taskId === "") await c.query("UPDATE lists SET change_seq = $1 WHERE id = $2", [seq, p.listId]);
+    else await c.query("UPDATE tasks SET change_seq = $1 WHERE id = $2", [seq, p.taskId]);
+  }
+
+  /** The id must be new under its parent (an extension's is its name; the unique index decides races). */
+  private async insertChild(c: Client, ch: TaskChild): Promise<void> {
+    const { rowCount } = await c.query(
+      `INSERT INTO task_children (id, kind, owner, list_id, task_id, created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (list_id, task_id, kind, id) DO NOTHING`,
+      [ch.id, ch.kind, ch.ownerOid, ch.listId, ch.taskId, ch.createdAt, JSON.stringify(ch.doc)],
+    );
+    if (!rowCount) throw errors.alreadyExists(`The ${ch.kind} '${ch.id}' already exists.`);
   }
 
   attachments = {

@@ -5,14 +5,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { errors } from "../../domain/errors.js";
-import type { Attachment, Task, TaskList, UploadSession, User } from "../../domain/models.js";
+import type { Attachment, ChildKind, ChildParent, Task, TaskChild, TaskList, UploadSession, User } from "../../domain/models.js";
 import type { Change } from "../../domain/delta.js";
 import type { ChangeQuery, SessionLease, Store, TaskChange, WriteRangeArgs } from "../types.js";
 import { BlobFiles } from "./blob-files.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { PRIVATE_DIR, privateFile } from "./private-files.js";
 import { MIGRATIONS } from "./migrations.js";
-import { attachmentFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
+import { attachmentFrom, childFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
 import { compileQuery, LIST_TABLE, listScope, TASK_TABLE, taskScope, type QueryTable, type Scope } from "../shared/query-sql.js";
@@ -254,6 +254,7 @@ export class SqliteStore implements Store {
         const freed = this.blobsWhere("list_id = ?", id);
         this.stmt("DELETE FROM sessions WHERE list_id = ?").run(id);
         this.stmt("DELETE FROM attachments WHERE list_id = ?").run(id);
+        this.stmt("DELETE FROM task_children WHERE list_id = ?").run(id);
         this.stmt("DELETE FROM tasks WHERE list_id = ?").run(id);
         this.stmt("DELETE FROM lists WHERE id = ?").run(id);
         // The list's task stream ends with it (its delta answers 404 now): its tombstones go too.
@@ -355,8 +356,11 @@ export class SqliteStore implements Store {
       const r = this.stmt("SELECT * FROM tasks WHERE owner = ? AND list_id = ? AND id = ?").get(owner, listId, id) as Row | undefined;
       return r ? taskFrom(r) : undefined;
     },
-    create: async (t: Task): Promise<void> => {
-      this.db.transaction(() => this.insertTask(t))();
+    create: async (t: Task, children: TaskChild[] = []): Promise<void> => {
+      this.db.transaction(() => {
+        this.insertTask(t);
+        for (const c of children) this.insertChild(c);
+      })();
     },
     update: async (owner: string, listId: string, id: string, change: (t: Task) => TaskChange): Promise<Task | undefined> =>
       this.db.transaction(() => {
@@ -378,6 +382,7 @@ export class SqliteStore implements Store {
         const freed = this.blobsWhere("task_id = ?", id);
         this.stmt("DELETE FROM sessions WHERE task_id = ?").run(id);
         this.stmt("DELETE FROM attachments WHERE task_id = ?").run(id);
+        this.stmt("DELETE FROM task_children WHERE list_id = ? AND task_id = ?").run(listId, id);
         this.stmt("DELETE FROM tasks WHERE id = ?").run(id);
         this.tombstone(owner, "task", listId, id);
         return freed;
@@ -395,6 +400,62 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
       )
       .run(t.id, t.listId, t.ownerOid, t.createdAt, t.lastModifiedAt, t.changeKey, JSON.stringify(t.doc), this.nextChange(t.ownerOid));
+  }
+
+  children = {
+    all: async (owner: string, p: ChildParent, kind: ChildKind): Promise<TaskChild[]> =>
+      (this.stmt("SELECT * FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ? AND owner = ? ORDER BY seq").all(p.listId, p.taskId, kind, owner) as Row[]).map(childFrom),
+    ofTasks: async (owner: string, listId: string, kind: ChildKind): Promise<TaskChild[]> =>
+      (this.stmt("SELECT * FROM task_children WHERE list_id = ? AND kind = ? AND owner = ? AND task_id <> '' ORDER BY seq").all(listId, kind, owner) as Row[]).map(childFrom),
+    get: async (owner: string, p: ChildParent, kind: ChildKind, id: string): Promise<TaskChild | undefined> => {
+      const r = this.stmt("SELECT * FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ? AND id = ? AND owner = ?").get(p.listId, p.taskId, kind, id, owner) as Row | undefined;
+      return r ? childFrom(r) : undefined;
+    },
+    create: async (c: TaskChild, max: number): Promise<void> => {
+      this.db.transaction(() => {
+        if (!this.parentExists(c.ownerOid, c)) throw errors.notFound();
+        const { n } = this.stmt("SELECT count(*) AS n FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ?").get(c.listId, c.taskId, c.kind) as { n: number };
+        if (n >= max) throw errors.invalid(`A ${c.taskId ? "task" : "list"} may have at most ${max} ${c.kind} children.`);
+        this.insertChild(c);
+        this.parentChanged(c.ownerOid, c);
+      })();
+    },
+    update: async (owner: string, p: ChildParent, kind: ChildKind, id: string, change: (c: TaskChild) => TaskChild): Promise<TaskChild | undefined> =>
+      this.db.transaction(() => {
+        const r = this.stmt("SELECT * FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ? AND id = ? AND owner = ?").get(p.listId, p.taskId, kind, id, owner) as Row | undefined;
+        if (!r) return undefined;
+        const next = change(childFrom(r));
+        this.stmt("UPDATE task_children SET doc = ? WHERE seq = ?").run(JSON.stringify(next.doc), r.seq);
+        this.parentChanged(owner, p);
+        return next;
+      })(),
+    delete: async (owner: string, p: ChildParent, kind: ChildKind, id: string): Promise<boolean> =>
+      this.db.transaction(() => {
+        const n = this.stmt("DELETE FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ? AND id = ? AND owner = ?").run(p.listId, p.taskId, kind, id, owner).changes;
+        if (n > 0) this.parentChanged(owner, p);
+        return n > 0;
+      })(),
+  };
+
+  private parentExists(owner: string, p: ChildParent): boolean {
+    return p.taskId === ""
+      ? this.stmt("SELECT 1 FROM lists WHERE id = ? AND owner = ?").get(p.listId, owner) !== undefined
+      : this.stmt("SELECT 1 FROM tasks WHERE id = ? AND list_id = ? AND owner = ?").get(p.taskId, p.listId, owner) !== undefined;
+  }
+
+  /** A child's write is its parent's change for delta (the task's, or the list's for its extensions). */
+  private parentChanged(owner: string, p: ChildParent): void {
+    if (p.taskId === "") this.stmt("UPDATE lists SET change_seq = ? WHERE id = ?").run(this.nextChange(owner), p.listId);
+    else this.stmt("UPDATE tasks SET change_seq = ? WHERE id = ?").run(this.nextChange(owner), p.taskId);
+  }
+
+  /** The id must be new under its parent (an extension's is its name). */
+  private insertChild(c: TaskChild): void {
+    const taken = this.stmt("SELECT 1 FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ? AND id = ?").get(c.listId, c.taskId, c.kind, c.id);
+    if (taken) throw errors.alreadyExists(`The ${c.kind} '${c.id}' already exists.`);
+    this
+      .stmt("INSERT INTO task_children (id, kind, owner, list_id, task_id, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(c.id, c.kind, c.ownerOid, c.listId, c.taskId, c.createdAt, JSON.stringify(c.doc));
   }
 
   attachments = {

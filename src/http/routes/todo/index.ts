@@ -10,12 +10,13 @@ import { attachmentRoutes } from "./attachments.js";
 import { deltaRoutes } from "./delta.js";
 import { listRoutes } from "./lists.js";
 import { sessionListRoutes } from "./attachment-sessions.js";
+import { taskChildRoutes } from "./task-children.js";
 import { taskRoutes } from "./tasks.js";
 
 export function todoGroup(env: RouteEnv): RouteGroup {
   return {
     name: "todo",
-    routes: [listRoutes, deltaRoutes, taskRoutes, attachmentRoutes, sessionListRoutes],
+    routes: [listRoutes, deltaRoutes, taskRoutes, attachmentRoutes, sessionListRoutes, taskChildRoutes],
     async authorise(req) {
       const caller = await resolveCaller(req, env, accessFor(req));
       const delegatedOnly = req.routeOptions.config.delegatedOnly;
