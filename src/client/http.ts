@@ -53,7 +53,7 @@ export interface RequestSpec {
   auth?: boolean;
   /**
    * Whether repeating the request is harmless. Idempotent requests are retried on network errors
-   * and any 5xx; others only on answers that say nothing was done (429, 503) or refused connections.
+   * and any 5xx but 507; others only on answers that say nothing was done (429, 503) or refused connections.
    */
   idempotent?: boolean;
   /** Told about each retry, besides the transport's own listener. */
@@ -103,8 +103,12 @@ export function backoffDelay(attempt: number, r: Required<RetryOptions>, retryAf
 /** Statuses that mean the server did not act on the request, so any method may repeat it. */
 const NOT_DONE = new Set([429, 503]);
 
+/**
+ * Statuses worth repeating a request after. Not 507 (quotaLimitReached): the server is out of room
+ * for the caller, and nothing changes that until something is deleted.
+ */
 export function isTransientStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 429 || (status >= 500 && status !== 507);
 }
 
 let counter = 0;
@@ -177,7 +181,7 @@ export class Transport {
         failure = e;
       }
       const refused = (failure as NetworkError | undefined)?.refused === true;
-      const retryable = res ? NOT_DONE.has(res.status) || (idempotent && res.status >= 500) : idempotent || refused;
+      const retryable = res ? NOT_DONE.has(res.status) || (idempotent && isTransientStatus(res.status)) : idempotent || refused;
       const unreachable = refused && this.retry.failFastIfUnreachable && !this.answered;
       if (!retryable || unreachable || attempt >= this.retry.retries) {
         if (res) return res;

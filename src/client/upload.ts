@@ -3,7 +3,7 @@
 // from its nextExpectedRanges; bytes are never re-sent blindly. A resume record lets a later
 // process continue the same session.
 import { GraphRequestError, NetworkError, SourceChangedError, TaskdropError, isAbortError, redactUrl } from "./errors.js";
-import { backoffDelay, discard, errorFrom, sleep, type RetryEvent, type Transport } from "./http.js";
+import { backoffDelay, discard, errorFrom, isTransientStatus, sleep, type RetryEvent, type Transport } from "./http.js";
 import { describeChange, resumeKey, type ResumeRecord, type ResumeStore } from "./resume.js";
 import { toBase64, type OpenedSource, type SourceIdentity, type UploadSource } from "./sources.js";
 import type { TaskFileAttachment } from "./types.js";
@@ -458,7 +458,8 @@ async function readRangeAnswer(run: Run, loop: RangeLoop, res: Response): Promis
     return { kind: "failed", problem };
   }
   if (res.status === 404) return { kind: "gone", problem };
-  if (!RECOVERABLE.has(res.status) && res.status < 500) throw problem;
+  // A 4xx no retry can mend, or 507: out of room, and resending only fills the disk faster.
+  if (!RECOVERABLE.has(res.status) && !isTransientStatus(res.status)) throw problem;
   return { kind: "failed", problem };
 }
 

@@ -187,3 +187,18 @@ test("a server with a smaller range limit: the 413 halves the range size until i
     await closeServer(tiny);
   }
 });
+
+test("507 quotaLimitReached is final: neither a range nor createUploadSession is retried", async () => {
+  proxy.add({ method: "PUT", url: PUT, nth: 2, fault: { kind: "status", status: 507 } });
+  const data = randomBytes(2 * MiB);
+  const e = await client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: data, name: "full.bin", chunkSize: MiB / 2 }).catch((x: unknown) => x);
+  assert.ok(e instanceof GraphRequestError, String(e));
+  assert.equal(e.status, 507);
+  assert.deepEqual(retries, [], "no retry");
+  assert.equal(proxy.log.filter((x) => x.method === "PUT").length, 2, "no range sent after the 507");
+  proxy.clear({ log: true });
+  proxy.add({ method: "POST", url: /createUploadSession/, nth: 1, fault: { kind: "status", status: 507 } });
+  const c = await client.uploadAttachment({ listId: f.listId, taskId: f.taskId, source: data, name: "full2.bin" }).catch((x: unknown) => x);
+  assert.ok(c instanceof GraphRequestError && c.status === 507, String(c));
+  assert.equal(proxy.log.filter((x) => /createUploadSession/.test(x.url)).length, 1);
+});
