@@ -109,7 +109,7 @@ test("on a terminal (under script(1)): a progress bar per file that renders and 
   const da = randomBytes(3 * MiB);
   writeFileSync(a, da);
   writeFileSync(b, randomBytes(MiB));
-  const cmd = [process.execPath, CLI, "upload", a, b, "--task", "TTY", "--create", "--limit-rate", "6M"].map((x) => `'${x}'`).join(" ");
+  const cmd = [process.execPath, CLI, "upload", a, b, "--task", "TTY", "--create", "--limit-rate", "2M"].map((x) => `'${x}'`).join(" ");
   // -e: script exits with the command's status; the terminal's output lands on our stdout.
   // Not execFileSync: the server under test lives in this process and must keep answering.
   const child = spawn("script", ["-qec", cmd, "/dev/null"], { env: { ...env, COLUMNS: "120", TERM: "xterm" }, stdio: ["ignore", "pipe", "inherit"] });

@@ -109,7 +109,8 @@ describe("the web page in headless Chromium", { skip }, () => {
   test("two files upload at once, each with its own progress, speed and time left; a drop on a task attaches", async () => {
     const run = await openPage(browser, `${proxy.url}/`);
     const { page } = run;
-    proxy.setUploadRate(6 * MiB);
+    // Slow enough (about 4 s for both) that a busy machine still sees them under way, speed and time left shown.
+    proxy.setUploadRate(3 * MiB);
     try {
       await signIn(page, "web-carol");
       await newTask(page, "Two at once");
