@@ -2,10 +2,8 @@
 // (full URLs, dependsOn) and a delta round followed through @odata.nextLink/@odata.deltaLink.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { runNode } from "../helpers/cli.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-const CHILD = new URL("./graph-client-v3-sync.child.js", import.meta.url).pathname;
+import { runSdkChild } from "./sdk-child.js";
 
 let s: TestServer;
 before(async () => {
@@ -14,10 +12,7 @@ before(async () => {
 after(() => s.close());
 
 test("JS SDK v3: BatchRequestContent with a dependency, and tasks delta followed to the deltaLink and on", async () => {
-  const base = `https://localhost:${new URL(s.url).port}`;
-  const run = await runNode([CHILD], { NODE_EXTRA_CA_CERTS: s.running.tls!.caFile!, BASE: base, TOKEN: await s.token({ user: "sdk-v3-sync" }) }, 60_000);
-  assert.equal(run.code, 0, run.stderr);
-  const out = JSON.parse(run.stdout);
+  const { base, out } = await runSdkChild(s, "graph-client-v3-sync.child.js", "sdk-v3-sync", 60_000);
   assert.deepEqual(out.batch, { statuses: [201, 201, 200], titles: ["first", "second"], lists: 2 });
   assert.deepEqual(out.delta.first, ["first", "second"]);
   assert.equal(out.delta.pages, 2);

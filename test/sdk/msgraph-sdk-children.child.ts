@@ -3,19 +3,10 @@
 // fluent API: the docs' Create-task example with an inline linked resource, checklistItems,
 // linkedResources and extensions (post, get, patch, delete), and $expand through queryParameters.
 // Prints one JSON line with what the SDK saw.
-import type { TokenCredential } from "@azure/core-auth";
-import { AzureIdentityAuthenticationProvider } from "@microsoft/kiota-authentication-azure";
-import { createGraphServiceClient, GraphRequestAdapter } from "@microsoft/msgraph-sdk";
 import type { OpenTypeExtension } from "@microsoft/msgraph-sdk/models/index.js";
-import "@microsoft/msgraph-sdk-users";
+import { kiotaClient } from "./kiota-client.js";
 
-const { BASE, TOKEN } = process.env as Record<string, string>;
-const credential: TokenCredential = { getToken: async () => ({ token: TOKEN!, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-// README set-up: localhost as an allowed host, and baseUrl before the client is made.
-const authProvider = new AzureIdentityAuthenticationProvider(credential, ["Tasks.ReadWrite"], undefined, new Set(["localhost"]));
-const requestAdapter = new GraphRequestAdapter(authProvider);
-requestAdapter.baseUrl = `${BASE}/v1.0`;
-const client = createGraphServiceClient(requestAdapter);
+const client = kiotaClient();
 
 async function main() {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

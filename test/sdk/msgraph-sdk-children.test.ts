@@ -4,10 +4,8 @@
 // queryParameters (issue 14). The SDK runs in a child process (msgraph-sdk-children.child.ts).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { runNode } from "../helpers/cli.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-const CHILD = new URL("./msgraph-sdk-children.child.js", import.meta.url).pathname;
+import { runSdkChild } from "./sdk-child.js";
 
 let s: TestServer;
 before(async () => {
@@ -16,10 +14,7 @@ before(async () => {
 after(() => s.close());
 
 test("msgraph-sdk: steps, links and extensions through the fluent API; Create-task with a linked resource; $expand", async () => {
-  const base = `https://localhost:${new URL(s.url).port}`;
-  const run = await runNode([CHILD], { NODE_EXTRA_CA_CERTS: s.running.tls!.caFile!, BASE: base, TOKEN: await s.token({ user: "msgraph-sdk-children" }) }, 90_000);
-  assert.equal(run.code, 0, run.stderr);
-  const out = JSON.parse(run.stdout);
+  const { out } = await runSdkChild(s, "msgraph-sdk-children.child.js", "msgraph-sdk-children", 90_000);
   assert.deepEqual(out.created, { title: "A new task", links: ["http://microsoft.com"] });
   assert.deepEqual(out.step, { isChecked: true, checkedAt: true });
   assert.equal(out.link, "T-1");

@@ -4,10 +4,8 @@
 // child process (msgraph-sdk-delta.child.ts) trusting the development CA through NODE_EXTRA_CA_CERTS.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { runNode } from "../helpers/cli.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-const CHILD = new URL("./msgraph-sdk-delta.child.js", import.meta.url).pathname;
+import { runSdkChild } from "./sdk-child.js";
 
 let s: TestServer;
 before(async () => {
@@ -16,10 +14,7 @@ before(async () => {
 after(() => s.close());
 
 test("msgraph-sdk: tasks.delta.get() through odataNextLink and odataDeltaLink keeps an exact copy; lists.delta.get()", async () => {
-  const base = `https://localhost:${new URL(s.url).port}`;
-  const run = await runNode([CHILD], { NODE_EXTRA_CA_CERTS: s.running.tls!.caFile!, BASE: base, TOKEN: await s.token({ user: "msgraph-sdk-delta" }) }, 90_000);
-  assert.equal(run.code, 0, run.stderr);
-  const out = JSON.parse(run.stdout);
+  const { out } = await runSdkChild(s, "msgraph-sdk-delta.child.js", "msgraph-sdk-delta", 90_000);
   assert.deepEqual(out.first, { titles: ["a", "b", "c"], pages: [2, 1] });
   assert.deepEqual(out.second, { titles: ["a2", "c", "d"], pages: [2, 1], newLink: true });
   assert.equal(out.inSync, true);
