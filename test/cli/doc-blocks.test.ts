@@ -5,17 +5,15 @@
 // and a script block whose first line names a file (`// upload.mjs — …`) is saved under that name
 // first, as the doc asks the reader to. A block marked `<!-- not run: why -->` is skipped.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import pg from "pg";
-import { CLI, childEnv } from "../helpers/cli.js";
 import { postgresSkipReason, TEST_DATABASE_URL } from "../helpers/postgres.js";
 import { ProcessServer } from "../helpers/process-server.js";
-import { tempDir } from "../helpers/server.js";
+import { bash, folderWithCli } from "../helpers/shell-blocks.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
@@ -34,21 +32,6 @@ function blocksOf(doc: string): Block[] {
   }));
 }
 
-/** An empty folder where `npx taskdrop` is this checkout's CLI and the checkout's packages resolve. */
-function folderWithCli(): string {
-  const folder = tempDir("taskdrop-docs-");
-  const modules = join(folder, "node_modules");
-  mkdirSync(join(modules, ".bin"), { recursive: true });
-  for (const name of readdirSync(join(ROOT, "node_modules"))) {
-    if (!name.startsWith(".")) symlinkSync(join(ROOT, "node_modules", name), join(modules, name));
-  }
-  writeFileSync(join(folder, "package.json"), JSON.stringify({ name: "docs-run", private: true, type: "module" }));
-  const bin = join(modules, ".bin", "taskdrop");
-  writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
-  chmodSync(bin, 0o755);
-  return folder;
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -56,30 +39,6 @@ function freePort(): Promise<number> {
     srv.listen(0, "127.0.0.1", () => {
       const { port } = srv.address() as { port: number };
       srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs a block in its own process group, so servers it leaves in the background can be stopped. */
-function bash(script: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("bash", ["-eo", "pipefail", "-c", script], { cwd, env: { ...childEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const stopGroup = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        // nothing of the group is left
-      }
-    };
-    const timer = setTimeout(() => stopGroup("SIGKILL"), 120_000);
-    // Servers the block left in the background hold its output open: stop them once bash is done.
-    child.on("exit", () => stopGroup("SIGTERM"));
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
     });
   });
 }

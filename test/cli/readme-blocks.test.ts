@@ -5,13 +5,11 @@
 // `npx taskdrop` is this checkout's CLI, the server's port 8080 becomes a free one. The quick start's
 // own block (`npm ci && npm start`, `npm test`) is what runs this suite, so it is the one not run here.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { CLI, childEnv } from "../helpers/cli.js";
 import { ProcessServer } from "../helpers/process-server.js";
-import { tempDir } from "../helpers/server.js";
+import { bash, folderWithCli } from "../helpers/shell-blocks.js";
 
 const DOCS = ["README.md", "docs/curl.md"];
 const blocks = DOCS.flatMap((doc) =>
@@ -22,27 +20,12 @@ const QUICK_START = /^npm ci && npm start\b/;
 let s: ProcessServer;
 let folder: string;
 before(async () => {
-  folder = tempDir("taskdrop-readme-");
   // `npx taskdrop` in this folder runs the checkout's CLI, as it does in the checkout.
-  mkdirSync(join(folder, "node_modules", ".bin"), { recursive: true });
-  writeFileSync(join(folder, "package.json"), JSON.stringify({ name: "readme-run", private: true }));
-  const bin = join(folder, "node_modules", ".bin", "taskdrop");
-  writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
-  chmodSync(bin, 0o755);
+  folder = folderWithCli();
   // The quick start's server: ./data of the folder the blocks run in.
   s = await ProcessServer.start({ dataDir: join(folder, "data") });
 });
 after(() => s?.close());
-
-function bash(script: string, cwd: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("bash", ["-eo", "pipefail", "-c", script], { cwd, env: { ...childEnv() }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("close", (code) => resolve({ code, out }));
-  });
-}
 
 test("the README has shell blocks, and only the quick start's is not run here", () => {
   assert.ok(blocks.length >= 4);
