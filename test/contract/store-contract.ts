@@ -632,6 +632,72 @@ export function shouldCommitRanges(open: OpenStore): void {
       await assert.rejects(writeRange(store, s, data, data.length, 0), isKind("notFound"), "a completed session takes no more ranges");
     });
 
+    test("a small object in one range (stored with its commit on the embedded store): read whole and by range, compared on replay, counted, kept across a reopen", async () => {
+      const { list, task } = await seed(store, "o1");
+      const data = randomBytes(100_000);
+      const s = await openSession(store, task, data.length);
+      const done = await writeRange(store, s, data, 0, data.length);
+      assert.equal(done.status, "completed");
+      const att = (await store.attachments.all("o1", task.id))[0]!;
+      assert.equal(att.sha256, sha(data));
+      assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, 1);
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data));
+      assert.ok((await readAll(await store.attachments.read(att, { start: 1000, end: 1999 }))).equals(data.subarray(1000, 2000)), "a range of it");
+      assert.ok((await readAll(await store.attachments.read(att, { start: 99_999, end: 99_999 }))).equals(data.subarray(99_999)), "its last byte");
+      assert.ok((await readAll(await store.sessions.readCommitted(s.id, 0, 99_999))).equals(data), "a replay of the range compares with it");
+      assert.equal(await t.storedBytes(), data.length, "one copy of the bytes");
+      assert.equal(await store.sessions.bytesHeld(iso()), data.length, "counted against the quota");
+      store = await t.reopen();
+      assert.ok((await readAll(await store.attachments.read(att))).equals(data), "after a reopen");
+      assert.equal(await store.attachments.delete("o1", task.id, att.id), true);
+      assert.equal(await t.storedBytes(), 0, "deleted with its attachment");
+      await assert.rejects(store.attachments.read(att), isKind("notFound"));
+    });
+
+    test("a small object whose commit is refused, or whose body fails, leaves nothing; a bigger one-range object works too", async () => {
+      const { task } = await seed(store, "o1");
+      const data = randomBytes(200_000);
+      const s = await openSession(store, task, data.length);
+      const lease = (await store.sessions.lease(s.id))!;
+      try {
+        const refuse = () => {
+          throw new GraphError("invalidRequest", "digest mismatch");
+        };
+        await assert.rejects(lease.writeRange({ offset: 0, length: data.length, body: bodyOf(data), final: true, plan: refuse }), isKind("invalidRequest"));
+        await assert.rejects(lease.writeRange({ offset: 0, length: data.length, body: brokenBody(data, 100_000), final: true, plan: planFor(s, 0, data, true) }), isKind("invalidRequest"));
+        await assert.rejects(lease.writeRange({ offset: 0, length: data.length, body: bodyOf(data.subarray(0, 199_999)), final: true, plan: planFor(s, 0, data, true) }), isKind("invalidUpload"), "short");
+      } finally {
+        await lease.release();
+      }
+      assert.deepEqual(await store.sessions.get(s.id), s);
+      assert.equal(await t.storedBytes(), 0);
+      // Past the inline size (256 KiB on the embedded store): one range, stored as a file.
+      const big = randomBytes(300_000);
+      const b = await openSession(store, task, big.length);
+      await writeRange(store, b, big, 0, big.length);
+      await writeRange(store, s, data, 0, data.length);
+      const atts = await store.attachments.all("o1", task.id);
+      assert.equal(atts.length, 2);
+      for (const a of atts) assert.ok((await readAll(await store.attachments.read(a))).equals(a.size === big.length ? big : data));
+      assert.equal(await t.storedBytes(), big.length + data.length);
+    });
+
+    test("small objects go with their task and their list", async () => {
+      const { list, task } = await seed(store, "o1");
+      const other = taskFor(list, "Other");
+      await store.tasks.create(other);
+      for (const tk of [task, other]) {
+        const data = randomBytes(50_000);
+        await writeRange(store, await openSession(store, tk, data.length), data, 0, data.length);
+        await store.attachments.createWithBytes(attachmentFor(tk, Buffer.from("hello")), Buffer.from("hello"));
+      }
+      assert.equal(await t.storedBytes(), 2 * (50_000 + 5));
+      assert.equal(await store.tasks.delete("o1", list.id, task.id, () => {}), true);
+      assert.equal(await t.storedBytes(), 50_000 + 5, "the task's objects are gone, its sibling's stay");
+      assert.equal(await store.lists.delete("o1", list.id, () => {}), true);
+      assert.equal(await t.storedBytes(), 0, "the list's are gone");
+    });
+
     test("an empty file completes with one zero-length range", async () => {
       const { task } = await seed(store, "o1");
       const s = await openSession(store, task, 0);

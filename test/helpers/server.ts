@@ -10,6 +10,7 @@ import { createLogger } from "../../src/log.js";
 import { devSigningKey, startServer, type RunningServer } from "../../src/server.js";
 import { isStoreKind, STORE_KINDS, type StoreKind } from "../../src/store/types.js";
 import { adminQuery, createTestSchema, postgresSkipReason, type TestSchema } from "./postgres.js";
+import { inlineBlobs } from "./files.js";
 
 export interface TestServer {
   /** e.g. http://127.0.0.1:41234 */
@@ -42,7 +43,7 @@ const schemaOf = new WeakMap<TestServer, TestSchema>();
 /**
  * The objects whose bytes the server's store keeps (one per upload session that received bytes,
  * per attachment; a completed session and its attachment share one) and their total size, on
- * either store: files under <dataDir>/blobs, or chunk rows in the server's schema. Differences:
+ * either store: files under <dataDir>/blobs and small objects' rows in inline_blobs, or chunk rows in the server's schema. Differences:
  * an empty attachment is a 0-byte file on SQLite but no rows on PostgreSQL, and a range that
  * failed midway leaves bytes in the SQLite file (ignored, cut on restart) but none in PostgreSQL.
  */
@@ -69,7 +70,8 @@ export async function storedBlobs(s: TestServer): Promise<{ count: number; bytes
       bytes += statSync(join(root, shard, name)).size;
     }
   }
-  return { count, bytes };
+  const inline = inlineBlobs(s.dataDir);
+  return { count: count + inline.count, bytes: bytes + inline.bytes };
 }
 
 /** Schemas of servers closed with keepDataDir, found again when a later server reuses the data directory. */
