@@ -17,12 +17,6 @@ const WRITE_BATCH = 256 * 1024;
  * moments, before the garbage collector promotes them, which keeps the process's memory down.
  */
 const WAITING_BUDGET = 4 * 1024 * 1024;
-/**
- * While a range streams in, an fdatasync of what is already written starts after each EARLY_SYNC
- * bytes (one at a time, on the thread pool), so the sync before the answer has little left to
- * flush. None starts in a range's last EARLY_SYNC bytes: it would only delay the final one.
- */
-const EARLY_SYNC = 1024 * 1024;
 
 export class BlobFiles {
   readonly root: string;
@@ -77,16 +71,6 @@ export class BlobFiles {
     let pendingBytes = 0;
     let inflight: Promise<void> | undefined;
     let busy = false;
-    /** Bytes whose write returned, and where the last early sync started. */
-    let flushed = 0;
-    let syncedFrom = 0;
-    let syncing: Promise<void> | undefined;
-    const maybeSync = () => {
-      if (syncing || flushed - syncedFrom < EARLY_SYNC || length - flushed < EARLY_SYNC) return;
-      syncedFrom = flushed;
-      syncing = fh.datasync().finally(() => (syncing = undefined));
-      syncing.catch(() => {}); // only an optimisation: the final sync reports any error
-    };
     const startWrite = () => {
       const bufs = pending;
       const at = offset + written - pendingBytes;
@@ -94,10 +78,7 @@ export class BlobFiles {
       pending = [];
       pendingBytes = 0;
       busy = true;
-      inflight = writeAllAt(fh, bufs, at).then(() => {
-        flushed += n;
-        maybeSync();
-      }).finally(() => {
+      inflight = writeAllAt(fh, bufs, at).finally(() => {
         busy = false;
         this.waitingBytes -= n;
       });
@@ -115,11 +96,9 @@ export class BlobFiles {
       if (inflight) await inflight;
       if (pendingBytes > 0) startWrite();
       if (inflight) await inflight;
-      // Started after the last write returned, so it covers every byte whatever an early one did.
       await fh.datasync();
     } finally {
       if (inflight) await inflight.catch(() => {}); // never close under a write
-      if (syncing) await syncing.catch(() => {}); // nor under a sync
       this.waitingBytes -= pendingBytes; // received, never to be written
       await fh.close();
       this.recent.set(key, Date.now());
