@@ -68,3 +68,13 @@ export async function deleteTask(d: Deps, owner: string, listId: string, id: str
   });
   if (!ok) throw errors.notFound();
 }
+
+/**
+ * `$expand=tasks` on a page of lists: each list's first tasks as `q` says, one bounded query per
+ * list of the page (the page's lists are the owner's, already read).
+ */
+export async function expandListTasks(d: Deps, owner: string, listIds: readonly string[], q: CollectionQuery): Promise<Map<string, QueryPage<Task>>> {
+  const byList = new Map<string, QueryPage<Task>>();
+  for (const listId of listIds) byList.set(listId, await d.store.tasks.query(owner, listId, q));
+  return byList;
+}
