@@ -60,6 +60,24 @@ export function entitySelect(query: Record<string, string | string[] | undefined
   return query.$select === undefined ? undefined : parseQuery({ $select: query.$select }, shape).select;
 }
 
+const SYSTEM_OPTIONS = ["select", "filter", "expand", "orderby", "top", "skip", "count", "search", "format", "skiptoken", "deltatoken", "levels", "apply", "compute"];
+
+/**
+ * System query options spelled without `$` (`filter=…`): Graph takes them on beta and on "a subset
+ * of APIs" on v1.0 (query-parameters.md). They are read as the `$` forms on both versions, so a
+ * client's `top=5` is honoured or refused, never ignored; both spellings at once is a repeat.
+ */
+export function withDollarPrefixes(query: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
+  if (!Object.keys(query).some((k) => SYSTEM_OPTIONS.includes(k))) return query;
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [k, v] of Object.entries(query)) {
+    const key = SYSTEM_OPTIONS.includes(k) ? `$${k}` : k;
+    if (Object.hasOwn(out, key) || (key !== k && Object.hasOwn(query, key))) throw errors.invalid(`Query option ${key} was given more than once.`);
+    out[key] = v;
+  }
+  return out;
+}
+
 /** A request answered with no body or with bytes (DELETE, `$value`, actions): no query option applies. */
 export function refuseQueryOptions(query: Record<string, string | string[] | undefined>, what: string): void {
   for (const k of Object.keys(query)) {

@@ -29,6 +29,11 @@ export function sendEntity(
   return sendJson(reply, status, { "@odata.context": context, ...project(view, select), ...expanded });
 }
 
+/** Checks a write's query options (what `sendEntity` will honour) before anything is written. */
+export function checkEntityOptions(req: FastifyRequest, shape: EntityShape): void {
+  entitySelect(req.query as Record<string, string | string[] | undefined>, shape);
+}
+
 /** A collection request, parsed: its options and the query a store (or the in-memory pager) runs. */
 export interface CollectionRequest {
   options: QueryOptions;

@@ -7,7 +7,7 @@ import { uploadSecret } from "../../../services/upload-access.js";
 import { createSession } from "../../../services/uploads.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { entitySelect } from "../../../domain/odata.js";
-import { ODATA_JSON, jsonBody, sendCollection, sendEntity, sendJson } from "../../reply.js";
+import { checkEntityOptions, ODATA_JSON, jsonBody, sendCollection, sendEntity, sendJson } from "../../reply.js";
 import { ATTACHMENT_SHAPE, attachmentLocation, attachmentView, attachmentsContext, uploadSessionCreatedView, uploadUrl } from "../../views.js";
 import { SMALL_FILE_LIMIT, describeBytes } from "../../../domain/limits.js";
 import { withoutBidiControls } from "../../../domain/attachment-info.js";
@@ -101,6 +101,7 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
   }, async (req, reply) => {
     const c = callerOf(req);
     const { listId, taskId } = req.params;
+    checkEntityOptions(req, ATTACHMENT_SHAPE);
     const a = await attachments.createSmallAttachment(d, c.owner.oid, listId, taskId, jsonBody(req));
     reply.header("location", attachmentLocation(c.scope, listId, taskId, a.id));
     return sendEntity(req, reply, 201, `${attachmentsContext(c.scope, listId, taskId)}/$entity`, attachmentView(a), ATTACHMENT_SHAPE);

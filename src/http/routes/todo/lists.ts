@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import * as lists from "../../../services/lists.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { expandListPage, listExpansions, listPageWeight } from "../../expand-views.js";
-import { collectionRequest, countRequest, jsonBody, sendCount, sendEntity, sendPage } from "../../reply.js";
+import { checkEntityOptions, collectionRequest, countRequest, jsonBody, sendCount, sendEntity, sendPage } from "../../reply.js";
 import { inTurn } from "../../turns.js";
 import { contextUrl, LIST_SHAPE, listsContext, listView, resourceLocation } from "../../views.js";
 
@@ -32,6 +32,7 @@ export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.post("/lists", async (req, reply) => {
     const c = callerOf(req);
     const expansions = listExpansions(req);
+    checkEntityOptions(req, LIST_SHAPE);
     const l = await lists.createList(d, c.owner.oid, jsonBody(req));
     reply.header("location", resourceLocation(c.scope, l.id));
     const expand = await expandListPage(d, c.owner.oid, c.scope, [l], expansions);
@@ -49,6 +50,7 @@ export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.patch<{ Params: ListParams }>("/lists/:listId", async (req, reply) => {
     const c = callerOf(req);
     const expansions = listExpansions(req);
+    checkEntityOptions(req, LIST_SHAPE);
     const id = req.params.listId;
     const l = await lists.updateList(d, c.owner.oid, id, jsonBody(req), req.headers["if-match"]);
     const expand = await expandListPage(d, c.owner.oid, c.scope, [l], expansions);

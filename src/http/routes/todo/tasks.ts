@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import * as tasks from "../../../services/tasks.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
 import { expandTaskPage, taskExpandedView, taskExpansions, wholeExpansion } from "../../expand-views.js";
-import { collectionRequest, countRequest, jsonBody, sendCount, sendEntity, sendPage } from "../../reply.js";
+import { checkEntityOptions, collectionRequest, countRequest, jsonBody, sendCount, sendEntity, sendPage } from "../../reply.js";
 import { inTurn } from "../../turns.js";
 import { resourceLocation, TASK_SHAPE, taskView, tasksContext } from "../../views.js";
 
@@ -35,6 +35,7 @@ export function taskRoutes(app: FastifyInstance, env: RouteEnv): void {
     const c = callerOf(req);
     const listId = req.params.listId;
     const expansions = taskExpansions(req);
+    checkEntityOptions(req, TASK_SHAPE);
     const { task: t, children } = await tasks.createTask(d, c.owner.oid, listId, jsonBody(req));
     reply.header("location", resourceLocation(c.scope, listId, t.id));
     // A new task's children are exactly those sent inline: they are shown, and `$expand` needs no read.
@@ -56,6 +57,7 @@ export function taskRoutes(app: FastifyInstance, env: RouteEnv): void {
     const c = callerOf(req);
     const listId = req.params.listId;
     const expansions = taskExpansions(req);
+    checkEntityOptions(req, TASK_SHAPE);
     const t = await tasks.updateTask(d, c.owner.oid, listId, req.params.taskId, jsonBody(req), req.headers["if-match"]);
     const expand = await expandTaskPage(d, c.owner.oid, listId, [t.id], expansions);
     return sendEntity(req, reply, 200, `${tasksContext(c.scope, listId)}/$entity`, taskView(t), TASK_SHAPE, expand?.(t.id));
