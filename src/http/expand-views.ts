@@ -15,6 +15,11 @@ import { CHILD_SEGMENT, CHILD_SHAPES, childView, ownerPath, TASK_SHAPE, taskView
 /** Tasks an expanded list carries when no nested `$top` says otherwise, and the most it may ask for. */
 export const EXPANDED_TASKS_DEFAULT = 50;
 export const EXPANDED_TASKS_MAX = 100;
+/**
+ * Lists a page carries when their tasks are expanded: a larger `$top` is paged by the server (the
+ * nextLink continues), so one answer holds at most 100 lists × 100 tasks.
+ */
+export const EXPANDED_LISTS_PAGE = 100;
 /** A task's children are at most 100 of a kind: an expanded collection is whole unless `$top` cuts it. */
 const CHILDREN_MAX = Math.max(...Object.values(MAX_CHILDREN));
 
@@ -101,6 +106,11 @@ export async function expandListPage(d: Deps, owner: string, scope: UrlScope, li
     }
     return out;
   };
+}
+
+/** The page size of a page of lists that expands `tasks` (see EXPANDED_LISTS_PAGE). */
+export function listPageSize(top: number, expansions: Array<Expansion<ListNav>>): number {
+  return expansions.some((e) => e.key === "tasks") ? Math.min(top, EXPANDED_LISTS_PAGE) : top;
 }
 
 /** Items an expanded page of lists may carry in all, for the large-page turn (turns.ts). */

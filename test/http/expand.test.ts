@@ -101,6 +101,20 @@ describe("$expand on lists", () => {
     expectError(await call("GET", `${f.aUrl}?$expand=tasks($top=101)`, { token: f.token }), 400, "invalidRequest");
   });
 
+  test("a page of lists expanding tasks holds at most 100 lists; the nextLink continues", async () => {
+    const f = await seed("expand-lists-many", 1);
+    const more = Array.from({ length: 100 }, (_, i) => ({ id: `${i}`, method: "POST", url: "/me/todo/lists", headers: { "content-type": "application/json" }, body: { displayName: `L${i}` } }));
+    for (let i = 0; i < more.length; i += 20) assert.equal((await call("POST", `${s.url}/v1.0/$batch`, { token: f.token, json: { requests: more.slice(i, i + 20) } })).status, 200);
+    const first = await call("GET", `${f.todo}/lists?$top=999&$expand=tasks($select=title)`, { token: f.token });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.value.length, 100);
+    assert.match(first.json["@odata.nextLink"], /\$top=100&.*\$skip=100$/);
+    const rest = await call("GET", first.json["@odata.nextLink"], { token: f.token });
+    assert.equal(rest.json.value.length, 3, "103 lists: the default, A, B and 100 more");
+    assert.ok(rest.json.value.every((l: Json) => Array.isArray(l.tasks)));
+    assert.equal((await call("GET", `${f.todo}/lists?$top=999`, { token: f.token })).json.value.length, 103, "without tasks expanded the page is as asked");
+  });
+
   test("POST and PATCH of a list answer with what $expand asks for", async () => {
     const f = await seed("expand-lists-write", 1);
     const made = await call("POST", `${f.todo}/lists?$expand=tasks,extensions`, { token: f.token, json: { displayName: "C" } });

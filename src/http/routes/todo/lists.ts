@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import * as lists from "../../../services/lists.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
-import { expandListPage, listExpansions, listPageWeight } from "../../expand-views.js";
+import { expandListPage, listExpansions, listPageSize, listPageWeight } from "../../expand-views.js";
 import { checkEntityOptions, collectionRequest, countRequest, jsonBody, sendCount, sendEntity, sendPage } from "../../reply.js";
 import { inTurn } from "../../turns.js";
 import { contextUrl, LIST_SHAPE, listsContext, listView, resourceLocation } from "../../views.js";
@@ -14,7 +14,8 @@ export function listRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get("/lists", async (req, reply) => {
     const c = callerOf(req);
     const expansions = listExpansions(req);
-    const r = collectionRequest(req, LIST_SHAPE);
+    const asked = collectionRequest(req, LIST_SHAPE);
+    const r = { ...asked, query: { ...asked.query, top: listPageSize(asked.query.top, expansions) } };
     // An expanded page carries its lists' tasks too: it takes a large page's turn by all it holds.
     return inTurn(c.owner.oid, listPageWeight(r.query.top, expansions), async () => {
       const page = await lists.queryLists(d, c.owner.oid, r.query);
