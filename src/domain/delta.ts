@@ -109,7 +109,7 @@ export function openToken(key: Buffer, token: string, phase: "page" | "done", ow
   if (w.v !== 1 || w.o !== owner || w.l !== listId) throw badToken(which);
   const kinds: readonly string[] = ["checklistItem", "linkedResource", "extension"];
   if (w.e !== undefined && (!Array.isArray(w.e) || !w.e.every((k) => kinds.includes(k)))) throw badToken(which);
-  const common: RoundCommon = { owner, stream, select: w.s, top: w.t, expand: w.e as ChildKind[] | undefined };
+  const common: RoundCommon = { owner, stream, select: w.s, top: w.t, ...(w.e === undefined ? {} : { expand: w.e as ChildKind[] }) };
   if (phase === "page") {
     if (!whole(w.c) || !whole(w.r)) throw badToken(which);
     return { ...common, phase, cursor: w.c, removedAfter: w.r };
