@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumSkipReason, launchChromium } from "../helpers/chromium.js";
 import { callVia, fetchVia, trustingAgent } from "../helpers/tls.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -108,6 +108,38 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
   return last!;
 }
 
+interface OpenTodo {
+  context: BrowserContext;
+  page: Page;
+  /** Page errors, console errors and answers ≥ 400, as they happened. */
+  problems: string[];
+  /** Every request the Toolkit sent to Taskdrop, with its JSON body. */
+  sent: Array<{ method: string; url: string; body: unknown }>;
+}
+
+/** The test page in a fresh context (en-US), told where Taskdrop is and which token to send. */
+async function openTodo(browser: Browser, pageOrigin: string, baseURL: string, token: string): Promise<OpenTodo> {
+  const context = await browser.newContext({ locale: "en-US" });
+  await context.addInitScript((config) => {
+    window.taskdrop = config;
+  }, { baseURL, token });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const sent: OpenTodo["sent"] = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console: ${m.text()}`);
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`${r.request().method()} ${r.url()} → ${r.status()}`);
+  });
+  page.on("request", (r) => {
+    if (r.url().startsWith(baseURL) && r.method() !== "OPTIONS") sent.push({ method: r.method(), url: r.url(), body: r.postData() ? r.postDataJSON() : undefined });
+  });
+  await page.goto(`${pageOrigin}/`);
+  return { context, page, problems, sent };
+}
+
 describe("<mgt-todo> 4.6.0 against Taskdrop (--https, CORS, headless Chromium)", { skip }, () => {
   let browser: Browser;
   let s: TestServer;
@@ -139,25 +171,9 @@ describe("<mgt-todo> 4.6.0 against Taskdrop (--https, CORS, headless Chromium)",
     for (const title of ["Buy milk", "Call the plumber"]) assert.equal((await call("POST", tasksUrl, { title })).status, 201);
     assert.equal((await call("POST", `${todo}/lists`, { displayName: "Groceries" })).status, 201);
 
-    const context = await browser.newContext();
-    const problems: string[] = [];
-    const patches: Array<Record<string, unknown>> = [];
+    const { context, page, problems, sent } = await openTodo(browser, origin.origin, s.url, token);
+    const patches = () => sent.filter((r) => r.method === "PATCH").map((r) => r.body as Record<string, unknown>);
     try {
-      await context.addInitScript((config) => {
-        window.taskdrop = config;
-      }, { baseURL: s.url, token });
-      const page = await context.newPage();
-      page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-      page.on("console", (m) => {
-        if (m.type() === "error") problems.push(`console: ${m.text()}`);
-      });
-      page.on("response", (r) => {
-        if (r.status() >= 400) problems.push(`${r.request().method()} ${r.url()} → ${r.status()}`);
-      });
-      page.on("request", (r) => {
-        if (r.method() === "PATCH" && r.url().startsWith(s.url)) patches.push(r.postDataJSON() as Record<string, unknown>);
-      });
-      await page.goto(`${origin.origin}/`);
 
       // Renders: the default list's tasks, and every list in the picker.
       const shown = await until("the default list's tasks are shown", () => shownTasks(page), (t) => t.length === 2);
@@ -182,11 +198,11 @@ describe("<mgt-todo> 4.6.0 against Taskdrop (--https, CORS, headless Chromium)",
       const completed = await until("the server has it completed", () => call("GET", `${tasksUrl}/${enc(added.id)}`), (r) => r.json.status === "completed");
       assert.equal(completed.json.completedDateTime.timeZone, "UTC");
       assert.equal(completed.json.title, "Water the plants", "nothing but the status changed");
-      assert.equal(patches.length, 1);
+      assert.equal(patches().length, 1);
       for (const k of ["@odata.context", "@odata.etag", "id", "createdDateTime", "lastModifiedDateTime", "hasAttachments", "body", "status"]) {
-        assert.ok(k in patches[0]!, `the Toolkit's PATCH carries ${k}`);
+        assert.ok(k in patches()[0]!, `the Toolkit's PATCH carries ${k}`);
       }
-      assert.equal(patches[0]!.status, "completed");
+      assert.equal(patches()[0]!.status, "completed");
 
       // Ticks it again: the object PATCH answered goes back with status notStarted and the old
       // completedDateTime, which is not a new one, so the task is simply open again.
@@ -194,8 +210,8 @@ describe("<mgt-todo> 4.6.0 against Taskdrop (--https, CORS, headless Chromium)",
       await until("the task shows as open", () => shownTasks(page), (t) => t.some((x) => x.id === added.id && !x.complete));
       const reopened = await until("the server has it open", () => call("GET", `${tasksUrl}/${enc(added.id)}`), (r) => r.json.status === "notStarted");
       assert.equal(reopened.json.completedDateTime, undefined);
-      assert.equal(patches.length, 2);
-      assert.deepEqual(patches[1]!.completedDateTime, completed.json.completedDateTime, "sent back as it was read");
+      assert.equal(patches().length, 2);
+      assert.deepEqual(patches()[1]!.completedDateTime, completed.json.completedDateTime, "sent back as it was read");
 
       // Deletes it: the task's delete button.
       await page.locator(`mgt-todo div.task:has(fluent-checkbox[id="${added.id}"]) fluent-button.task-delete`).click();
@@ -208,6 +224,38 @@ describe("<mgt-todo> 4.6.0 against Taskdrop (--https, CORS, headless Chromium)",
     } catch (e) {
       // What the browser saw (a refused request, a script error) says whose fault a failure is.
       throw new Error(`${(e as Error).message}\nbrowser problems: ${JSON.stringify(problems)}`, { cause: e });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("client defect: a due date picked in it is sent in the browser's locale format, refused with a 400 naming dueDateTime", async () => {
+    const token = await s.token({ user: "toolkit-due" });
+    const tasksOf = async () => {
+      const lists = await callVia(api, "GET", `${s.url}/v1.0/me/todo/lists`, { token });
+      const def = (lists.json.value as Array<{ id: string; wellknownListName: string }>).find((l) => l.wellknownListName === "defaultList")!;
+      return (await callVia(api, "GET", `${s.url}/v1.0/me/todo/lists/${enc(def.id)}/tasks`, { token })).json.value as unknown[];
+    };
+    await tasksOf(); // the default list exists before the component looks for it
+    const { context, page, problems, sent } = await openTodo(browser, origin.origin, s.url, token);
+    try {
+      const todo = page.locator("mgt-todo");
+      const field = todo.getByRole("textbox", { name: "New Task Input" });
+      await field.fill("Pay the rent");
+      await todo.getByRole("textbox", { name: "New Task Date Input" }).fill("2030-05-01");
+      await field.press("Enter");
+      const post = await until("the Toolkit's POST", async () => sent.find((r) => r.method === "POST"), (r) => r !== undefined);
+      // createNewTask in mgt-todo.js: dateTime is `new Date(date).toLocaleDateString()`.
+      assert.deepEqual((post!.body as { dueDateTime: unknown }).dueDateTime, { dateTime: "5/1/2030", timeZone: "UTC" });
+      await until("Taskdrop's 400", async () => problems, (p) => p.some((x) => x.startsWith("POST") && x.endsWith("→ 400")));
+      const again = await callVia(api, "POST", post!.url, { token, json: post!.body });
+      assert.equal(again.status, 400);
+      assert.match(again.json.error.innerError.message, /'dueDateTime\.dateTime' is not a valid date and time/);
+      assert.deepEqual(await tasksOf(), [], "nothing was created");
+      // The same task without a date, through the same component, is created.
+      await field.fill("Pay the rent");
+      await field.press("Enter");
+      await until("the task without a date on the server", tasksOf, (t) => t.length === 1);
     } finally {
       await context.close();
     }
