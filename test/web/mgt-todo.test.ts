@@ -7,13 +7,12 @@
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumSkipReason, launchChromium } from "../helpers/chromium.js";
+import { pageOrigin, type PageOrigin } from "../helpers/page-origin.js";
 import { callVia, fetchVia, trustingAgent } from "../helpers/tls.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
@@ -43,27 +42,7 @@ async function bundlePage(): Promise<string> {
   return chunk.code;
 }
 
-/** The test origin: the page and its script, nothing else. */
-async function pageServer(script: string): Promise<{ origin: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.url === "/") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      res.end('<!doctype html><html><head><title>mgt-todo on Taskdrop</title><script type="module" src="/page.js"></script></head><body></body></html>');
-    } else if (req.url === "/favicon.ico") {
-      res.writeHead(204).end(); // asked by the browser itself: not a failure of the page
-    } else if (req.url === "/page.js") {
-      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
-      res.end(script);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+const HTML = { type: "text/html; charset=utf-8", body: '<!doctype html><html><head><title>mgt-todo on Taskdrop</title><script type="module" src="/page.js"></script></head><body></body></html>' };
 
 /** base64(SHA-256(SPKI)) of the certificate Taskdrop serves: what Chromium is told to trust. */
 function spkiPin(certPem: string): string {
@@ -118,7 +97,7 @@ interface OpenTodo {
 }
 
 /** The test page in a fresh context (en-US), told where Taskdrop is and which token to send. */
-async function openTodo(browser: Browser, pageOrigin: string, baseURL: string, token: string): Promise<OpenTodo> {
+async function openTodo(browser: Browser, pageAt: string, baseURL: string, token: string): Promise<OpenTodo> {
   const context = await browser.newContext({ locale: "en-US" });
   await context.addInitScript((config) => {
     window.taskdrop = config;
@@ -136,18 +115,19 @@ async function openTodo(browser: Browser, pageOrigin: string, baseURL: string, t
   page.on("request", (r) => {
     if (r.url().startsWith(baseURL) && r.method() !== "OPTIONS") sent.push({ method: r.method(), url: r.url(), body: r.postData() ? r.postDataJSON() : undefined });
   });
-  await page.goto(`${pageOrigin}/`);
+  await page.goto(`${pageAt}/`);
   return { context, page, problems, sent };
 }
 
 describe("<mgt-todo> 4.6.0 against Taskdrop (--https, CORS, headless Chromium)", { skip }, () => {
   let browser: Browser;
   let s: TestServer;
-  let origin: Awaited<ReturnType<typeof pageServer>>;
+  let origin: PageOrigin;
   let api: ReturnType<typeof fetchVia>;
 
   before(async () => {
-    origin = await pageServer(await bundlePage());
+    // The page and its script, from an origin of their own.
+    origin = await pageOrigin({ "/": HTML, "/page.js": { type: "text/javascript; charset=utf-8", body: await bundlePage() } });
     s = await startTestServer({ https: true, corsOrigins: origin.origin });
     const tls = join(s.dataDir, "tls");
     api = fetchVia(trustingAgent(readFileSync(join(tls, "ca.pem"), "utf8")));
