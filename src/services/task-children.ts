@@ -37,7 +37,7 @@ export async function createChild(d: Deps, owner: string, p: ChildParent, kind: 
 
 export async function updateChild(d: Deps, owner: string, p: ChildParent, kind: ChildKind, rawId: string, body: unknown): Promise<TaskChild> {
   const now = d.now();
-  const c = await d.store.children.update(owner, p, kind, childIdOf(kind, rawId), (cur) => ({ ...cur, doc: childUpdate(kind, body, cur.doc, now) }));
+  const c = await d.store.children.update(owner, p, kind, childIdOf(kind, rawId), (cur) => ({ ...cur, doc: childUpdate(body, cur, now) }));
   if (!c) {
     await requireParent(d, owner, p);
     throw errors.notFound();

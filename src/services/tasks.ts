@@ -4,7 +4,7 @@ import { newId } from "../domain/ids.js";
 import type { Task } from "../domain/models.js";
 import type { CollectionQuery, QueryPage } from "../domain/query.js";
 import { completeRecurring } from "../domain/recurrence.js";
-import { applyTaskInput } from "../domain/task-input.js";
+import { applyTaskInput, applyTaskPatch } from "../domain/task-input.js";
 import { newChild, splitInlineChildren } from "../domain/task-children.js";
 import type { TaskChild } from "../domain/models.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
@@ -46,7 +46,7 @@ export async function updateTask(d: Deps, owner: string, listId: string, id: str
   const now = d.now();
   const t = await d.store.tasks.update(owner, listId, id, (cur) => {
     if (!ifMatchHolds(ifMatch, cur.changeKey)) throw errors.preconditionFailed();
-    const doc = applyTaskInput(body, cur.doc, now);
+    const doc = applyTaskPatch(body, cur, now);
     const stamp = { lastModifiedAt: now.toISOString(), changeKey: newChangeKey() };
     // Completing a recurring task: it moves on to its next occurrence and a new task keeps the
     // completed one, in the same transaction (see docs/graph-behaviour.md, "Recurrence").
