@@ -1,7 +1,6 @@
 // What a test server left on disk: files under a directory, the embedded store's blob files.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 
 /** Every file under a directory with its size (relative paths). */
 export function filesUnder(dir: string): Map<string, number> {
@@ -29,11 +28,7 @@ export function filesUnder(dir: string): Map<string, number> {
   return out;
 }
 
-/**
- * The embedded store's stored objects and their total bytes: staged and attachment files (the
- * blobs/ directory) and small attachments kept in the database (inline_blobs, issue 16), each
- * counted as one of `files`.
- */
+/** Total bytes of the staged and attachment files (the store's blobs/ directory). */
 export function blobBytes(dataDir: string): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
@@ -41,21 +36,5 @@ export function blobBytes(dataDir: string): { files: number; bytes: number } {
     files++;
     bytes += size;
   }
-  const inline = inlineBlobs(dataDir);
-  return { files: files + inline.count, bytes: bytes + inline.bytes };
-}
-
-/** Objects the embedded store keeps in its database (read-only look, beside the running server). */
-export function inlineBlobs(dataDir: string): { count: number; bytes: number } {
-  const file = join(dataDir, "taskdrop.db");
-  if (!existsSync(file)) return { count: 0, bytes: 0 };
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inline_blobs'").get();
-    if (!has) return { count: 0, bytes: 0 };
-    const r = db.prepare("SELECT count(*) AS count, coalesce(sum(length(bytes)), 0) AS bytes FROM inline_blobs").get() as { count: number; bytes: number };
-    return { count: r.count, bytes: r.bytes };
-  } finally {
-    db.close();
-  }
+  return { files, bytes };
 }

@@ -11,7 +11,6 @@ import { devSigningKey, startServer, type RunningServer } from "../../src/server
 import { isStoreKind, STORE_KINDS, type StoreKind } from "../../src/store/types.js";
 import { makeTask, type TaskFixture } from "./fixtures.js";
 import { adminQuery, createTestSchema, postgresSkipReason, type TestSchema } from "./postgres.js";
-import { inlineBlobs } from "./files.js";
 
 export interface TestServer {
   /** e.g. http://127.0.0.1:41234 */
@@ -44,7 +43,7 @@ const schemaOf = new WeakMap<TestServer, TestSchema>();
 /**
  * The objects whose bytes the server's store keeps (one per upload session that received bytes,
  * per attachment; a completed session and its attachment share one) and their total size, on
- * either store: files under <dataDir>/blobs and small objects' rows in inline_blobs, or chunk rows in the server's schema. Differences:
+ * either store: files under <dataDir>/blobs, or chunk rows in the server's schema. Differences:
  * an empty attachment is a 0-byte file on SQLite but no rows on PostgreSQL, and a range that
  * failed midway leaves bytes in the SQLite file (ignored, cut on restart) but none in PostgreSQL.
  */
@@ -71,8 +70,7 @@ export async function storedBlobs(s: TestServer): Promise<{ count: number; bytes
       bytes += statSync(join(root, shard, name)).size;
     }
   }
-  const inline = inlineBlobs(s.dataDir);
-  return { count: count + inline.count, bytes: bytes + inline.bytes };
+  return { count, bytes };
 }
 
 /** Schemas of servers closed with keepDataDir, found again when a later server reuses the data directory. */

@@ -154,15 +154,4 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX tasks_by_created ON tasks (list_id, created_at, id);
   CREATE INDEX tasks_by_modified ON tasks (list_id, last_modified_at, id);
   `,
-  // Small objects in the database (issue 16; assigned step number 9 on this store, which it is
-  // once the steps numbered 7 and 8 land before it — until then it is the 7th): the bytes of small attachments (up to INLINE_MAX), stored in the same
-  // commit that creates the attachment instead of in a file, so a small upload needs no file,
-  // no fdatasync of its own and no directory fsync. `key` is the attachment's `blob`. PostgreSQL
-  // keeps every object's bytes in blob_chunks already, so it has no such table.
-  `
-  CREATE TABLE inline_blobs (
-    key TEXT PRIMARY KEY,
-    bytes BLOB NOT NULL
-  );
-  `,
 ];

@@ -4,7 +4,6 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { createHash } from "node:crypto";
 import { errors } from "../../domain/errors.js";
 import type { Attachment, ChildKind, ChildParent, Task, TaskChild, TaskList, UploadSession, User } from "../../domain/models.js";
 import type { Change } from "../../domain/delta.js";
@@ -14,21 +13,13 @@ import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { PRIVATE_DIR, privateFile } from "./private-files.js";
 import { MIGRATIONS } from "./migrations.js";
 import { attachmentFrom, childFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
-import { rangeBytes, RunningHashes } from "../shared/running-hash.js";
+import { RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
 import { compileQuery, LIST_TABLE, listScope, TASK_TABLE, taskScope, type QueryTable, type Scope } from "../shared/query-sql.js";
 import { QueryReaders, SLICE } from "./query-readers.js";
 import type { CollectionQuery, QueryPage } from "../../domain/query.js";
 import { refuseNewerSchema } from "../shared/schema.js";
 import { stagedQuota } from "../shared/quota.js";
-
-/**
- * Objects up to this size, uploaded in one range (or created whole), are kept in the database
- * (inline_blobs) and written by the commit that creates their attachment: a small upload then costs
- * one WAL fsync shared by the group commit, instead of a new file, its fdatasync, a directory fsync
- * and an open/close. The bytes are in memory for the range only (at most this much per upload).
- */
-export const INLINE_MAX = 256 * 1024;
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -261,7 +252,6 @@ export class SqliteStore implements Store {
         if (!r) return undefined;
         guard(listFrom(r));
         const freed = this.blobsWhere("list_id = ?", id);
-        this.stmt("DELETE FROM inline_blobs WHERE key IN (SELECT blob FROM attachments WHERE list_id = ?)").run(id);
         this.stmt("DELETE FROM sessions WHERE list_id = ?").run(id);
         this.stmt("DELETE FROM attachments WHERE list_id = ?").run(id);
         this.stmt("DELETE FROM task_children WHERE list_id = ?").run(id);
@@ -390,7 +380,6 @@ export class SqliteStore implements Store {
         if (!r) return undefined;
         guard(taskFrom(r));
         const freed = this.blobsWhere("task_id = ?", id);
-        this.stmt("DELETE FROM inline_blobs WHERE key IN (SELECT blob FROM attachments WHERE task_id = ?)").run(id);
         this.stmt("DELETE FROM sessions WHERE task_id = ?").run(id);
         this.stmt("DELETE FROM attachments WHERE task_id = ?").run(id);
         this.stmt("DELETE FROM task_children WHERE list_id = ? AND task_id = ?").run(listId, id);
@@ -484,13 +473,6 @@ export class SqliteStore implements Store {
     },
     createWithBytes: async (att: Attachment, bytes: Buffer): Promise<void> => {
       const key = this.blobs.newKey();
-      if (bytes.length <= INLINE_MAX) {
-        this.db.transaction(() => {
-          this.insertAttachment(att, key);
-          this.stmt("INSERT INTO inline_blobs (key, bytes) VALUES (?, ?)").run(key, bytes);
-        })();
-        return;
-      }
       await this.blobs.create(key, bytes);
       try {
         this.db.transaction(() => {
@@ -502,11 +484,8 @@ export class SqliteStore implements Store {
       }
     },
     read: async (att: Attachment, range?: { start: number; end: number }): Promise<Readable> => {
-      const r = this.stmt("SELECT a.blob, i.bytes FROM attachments a LEFT JOIN inline_blobs i ON i.key = a.blob WHERE a.id = ?").get(att.id) as
-        | Row
-        | undefined;
+      const r = this.stmt("SELECT blob FROM attachments WHERE id = ?").get(att.id) as Row | undefined;
       if (!r) throw errors.notFound();
-      if (r.bytes) return inlineStream(r.bytes as Buffer, range);
       const stream = await this.blobs.openRead(r.blob as string, range);
       if (!stream) throw errors.notFound(); // deleted between the record's read and the file's open
       return stream;
@@ -518,7 +497,6 @@ export class SqliteStore implements Store {
           | undefined;
         if (!r) return undefined;
         this.stmt("DELETE FROM attachments WHERE id = ?").run(id);
-        this.stmt("DELETE FROM inline_blobs WHERE key = ?").run(r.blob);
         // A completed session pointing at this attachment must not hand out its Location any more.
         this.stmt("DELETE FROM sessions WHERE attachment_id = ?").run(id);
         // hasAttachments may change: the task counts as changed for delta.
@@ -595,13 +573,10 @@ export class SqliteStore implements Store {
       };
     },
     readCommitted: async (id: string, start: number, end: number): Promise<AsyncIterable<Buffer>> => {
-      const r = this.stmt("SELECT s.blob, s.committed, i.bytes FROM sessions s LEFT JOIN inline_blobs i ON i.key = s.blob WHERE s.id = ?").get(id) as
-        | Row
-        | undefined;
+      const r = this.stmt("SELECT blob, committed FROM sessions WHERE id = ?").get(id) as Row | undefined;
       if (!r) throw errors.notFound();
       if (end > (r.committed as number) - 1) throw new RangeError(`bytes ${start}-${end} are not committed`);
-      if (end < start) return Readable.from([]);
-      return r.bytes ? inlineStream(r.bytes as Buffer, { start, end }) : this.blobs.read(r.blob as string, { start, end });
+      return end < start ? Readable.from([]) : this.blobs.read(r.blob as string, { start, end });
     },
     sweepExpired: async (cutoff: Date): Promise<number> => {
       const rows = this.stmt("SELECT id, blob, status FROM sessions WHERE expires_at < ?").all(cutoff.toISOString()) as Row[];
@@ -619,8 +594,6 @@ export class SqliteStore implements Store {
 
   /** Files no record names (left by a crash between write and commit of a deletion) older than `cutoff`. */
   private async sweepOrphanBlobs(cutoff: Date): Promise<void> {
-    // Deleted with their attachment in one transaction; this only guards against a path that forgot.
-    this.stmt("DELETE FROM inline_blobs WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.blob = inline_blobs.key)").run();
     const known = this.stmt("SELECT 1 FROM sessions WHERE blob = ? UNION ALL SELECT 1 FROM attachments WHERE blob = ?");
     for await (const { key, mtimeMs } of this.blobs.list()) {
       if (mtimeMs >= cutoff.getTime()) continue;
@@ -633,7 +606,6 @@ export class SqliteStore implements Store {
     if (!before || before.status !== "open") throw errors.notFound();
     if (before.committed !== args.offset) throw errors.invalidRange(`The next expected offset is ${before.committed as number}.`);
     const blob = before.blob as string;
-    if (args.offset === 0 && args.final && args.length <= INLINE_MAX) return this.writeInline(id, blob, args);
     const hash = this.hashes.continueAt(blob, args.offset);
     let objectSha256: string | null = null;
     try {
@@ -650,23 +622,7 @@ export class SqliteStore implements Store {
     return after;
   }
 
-  /**
-   * A whole small object in one range: its bytes are gathered in memory and committed with the
-   * attachment (see INLINE_MAX). Nothing touches the file system; until the commit returns the
-   * bytes exist nowhere durable, exactly as a range's offset does.
-   */
-  private async writeInline(id: string, blob: string, args: WriteRangeArgs): Promise<UploadSession> {
-    const hash = createHash("sha256");
-    const bytes = Buffer.allocUnsafe(args.length);
-    let at = 0;
-    for await (const chunk of rangeBytes(args.body, args.length, hash)) {
-      chunk.copy(bytes, at);
-      at += chunk.length;
-    }
-    return this.commitRange(id, blob, args, hash.digest("hex"), bytes);
-  }
-
-  private commitRange(id: string, blob: string, args: WriteRangeArgs, objectSha256: string | null, inline?: Buffer): Promise<UploadSession> {
+  private commitRange(id: string, blob: string, args: WriteRangeArgs, objectSha256: string | null): Promise<UploadSession> {
     return this.durably(() => {
       const now = this.stmt("SELECT * FROM sessions WHERE id = ?").get(id) as Row | undefined;
       // Deleted (cancel, task or list deletion) or swept while the bytes streamed in.
@@ -675,7 +631,6 @@ export class SqliteStore implements Store {
       const committed = args.offset + args.length;
       if (plan.attachment) {
         this.insertAttachment(plan.attachment, blob);
-        if (inline) this.stmt("INSERT INTO inline_blobs (key, bytes) VALUES (?, ?)").run(blob, inline);
         this
           .stmt(
             `UPDATE sessions SET committed = ?, status = 'completed', attachment_id = ?, last_start = ?, last_end = ?
@@ -690,9 +645,4 @@ export class SqliteStore implements Store {
       return sessionFrom(this.stmt("SELECT * FROM sessions WHERE id = ?").get(id) as Row);
     });
   }
-}
-
-/** A download of an inline object (or a range of it): one chunk, no copy. */
-function inlineStream(bytes: Buffer, range?: { start: number; end: number }): Readable {
-  return Readable.from([range ? bytes.subarray(range.start, range.end + 1) : bytes]);
 }
