@@ -20,7 +20,7 @@ export interface EntityShape {
   query: QuerySchema;
 }
 
-const SUPPORTED = new Set(["$top", "$skip", "$select", "$filter", "$orderby", "$count"]);
+const SUPPORTED = new Set(["$top", "$skip", "$select", "$filter", "$orderby", "$count", "$skiptoken", "$skipToken"]);
 // Accepted and without effect: $expand has nothing to expand on these types, $format only json.
 const IGNORED = new Set(["$expand", "$format"]);
 
@@ -53,6 +53,9 @@ export function parseQuery(query: Record<string, string | string[] | undefined>,
   const filterRaw = one("$filter");
   const orderRaw = one("$orderby");
   const countRaw = one("$count");
+  // The SDKs spell it $skipToken too; the token itself is opened by the service (it needs the store's key).
+  if (query.$skiptoken !== undefined && query.$skipToken !== undefined) throw errors.invalid("Query option $skiptoken was given more than once.");
+  const skiptoken = one("$skiptoken") ?? one("$skipToken");
   let select: string[] | undefined;
   if (selectRaw !== undefined) {
     select = selectRaw.split(",").map((s) => s.trim());
@@ -69,6 +72,7 @@ export function parseQuery(query: Record<string, string | string[] | undefined>,
     filter: filterRaw === undefined ? undefined : parseFilter(filterRaw, shape.query),
     orderBy: orderRaw === undefined ? [] : parseOrderBy(orderRaw, shape.query),
     count: countRaw === undefined ? false : booleanOption("$count", countRaw),
+    ...(skiptoken === undefined ? {} : { skiptoken }),
   };
 }
 

@@ -8,7 +8,7 @@
 // folding in code-point order (PostgreSQL: COLLATE "C"), nulls first ascending and last descending,
 // and `id` as the last key. The query columns (`q_*`) hold the folded and ordinal forms; migration
 // step 6 of each store makes them (a trigger on SQLite, generated columns on PostgreSQL).
-import type { CollectionQuery, Expr, OrderKey, Value } from "../../domain/query.js";
+import type { CollectionQuery, Expr, OrderKey, SortKey, Value } from "../../domain/query.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -154,6 +154,62 @@ export function orderSql(keys: OrderKey[], t: QueryTable, dialect: Dialect): str
     .join(", ");
 }
 
+/** The keys a page is ordered by, `id` last in the last key's direction; the creation sequence when none. */
+function sortKeys(keys: OrderKey[]): Array<OrderKey | "seq"> {
+  if (keys.length === 0) return ["seq"];
+  return [...keys, { prop: "id", desc: keys[keys.length - 1]!.desc }];
+}
+
+/** The SQL of one sort key, as ordered and compared. */
+function keyExpr(k: OrderKey | "seq", t: QueryTable, dialect: Dialect): { x: string; c: Column } {
+  if (k === "seq") return { x: "seq", c: int("seq") };
+  const c = column(t, k.prop, dialect);
+  return { x: compared(c, dialect), c };
+}
+
+/** The sort key columns a page selects besides the row (`_key0`, …), for the next page's `$skiptoken`. */
+function keyColumns(keys: OrderKey[], t: QueryTable, dialect: Dialect): string {
+  return sortKeys(keys)
+    .map((k, i) => `${k === "seq" ? "seq" : column(t, k.prop, dialect).expr} AS _key${i}`)
+    .join(", ");
+}
+
+/** The sort key of a row read with keyColumns. */
+export function rowKey(row: Record<string, unknown>, keys: OrderKey[]): SortKey {
+  return sortKeys(keys).map((_, i) => (row[`_key${i}`] ?? null) as Value | null);
+}
+
+/**
+ * Rows after `after` in the order of `keys` (keyset paging): the first key that differs from
+ * `after`'s is further along, every key before it equal. Nulls sort first ascending and last
+ * descending, as orderSql orders them. With one key (the natural order, `seq`) this is a plain
+ * range, which the index serves like a first page.
+ */
+export function afterSql(keys: OrderKey[], after: SortKey, t: QueryTable, p: Params): string {
+  const ks = sortKeys(keys).map((k) => ({ ...keyExpr(k, t, p.dialect), desc: k !== "seq" && k.desc }));
+  const v = (i: number) => after[i] ?? null;
+  // Each placeholder is added where it stands in the text (SQLite's `?` are positional).
+  const equal = (i: number) => {
+    const { x, c } = ks[i]!;
+    const w = v(i);
+    return w === null ? `${x} IS NULL` : `(${x} IS NOT NULL AND ${x} = ${param(p, c, w)})`;
+  };
+  const further = (i: number): string | undefined => {
+    const { x, c, desc } = ks[i]!;
+    const w = v(i);
+    // Nothing is further than a null descending (nulls are last there).
+    if (w === null) return desc ? undefined : `${x} IS NOT NULL`;
+    return desc ? `(${x} IS NULL OR ${x} < ${param(p, c, w)})` : `(${x} IS NOT NULL AND ${x} > ${param(p, c, w)})`;
+  };
+  const alts: string[] = [];
+  ks.forEach((k, i) => {
+    if (v(i) === null && k.desc) return;
+    const prefix = ks.slice(0, i).map((_, j) => equal(j));
+    alts.push(`(${[...prefix, further(i)!].join(" AND ")})`);
+  });
+  return alts.length === 0 ? "(1 = 0)" : `(${alts.join(" OR ")})`;
+}
+
 export interface CompiledQuery {
   /**
    * SELECT * … LIMIT ? OFFSET ? for top + 1 rows from skip (to know whether more follow); the last
@@ -181,17 +237,39 @@ export const taskScope = (owner: string, listId: string): Scope => (p) =>
 
 /** The statements for one page of `t`'s rows in `scope`, filtered, ordered and sliced as `q` says. */
 export function compileQuery(q: CollectionQuery, t: QueryTable, dialect: Dialect, scope: Scope): CompiledQuery {
-  const build = (tail: (p: Params, where: string) => string) => {
+  const build = (withAfter: boolean, tail: (p: Params, where: string) => string) => {
     const p = new Params(dialect);
     const conds = [scope(p)];
     if (q.filter) conds.push(whereSql(q.filter, t, p));
+    if (withAfter && q.after) conds.push(afterSql(q.orderBy, q.after, t, p));
     const sql = tail(p, conds.join(" AND "));
     return { sql, params: p.values };
   };
   const page =
     q.top === 0
       ? null
-      : build((p, where) => `SELECT * FROM ${t.table} WHERE ${where} ORDER BY ${orderSql(q.orderBy, t, dialect)} LIMIT ${p.add(q.top + 1)} OFFSET ${p.add(q.skip)}`);
-  const count = q.count ? build((_, where) => `SELECT count(*) AS n FROM ${t.table} WHERE ${where}`) : null;
+      : build(
+          true,
+          (p, where) =>
+            `SELECT *, ${keyColumns(q.orderBy, t, dialect)} FROM ${t.table} WHERE ${where} ORDER BY ${orderSql(q.orderBy, t, dialect)} LIMIT ${p.add(q.top + 1)} OFFSET ${p.add(q.skip)}`,
+        );
+  // The count is over all the items the filter keeps, wherever the page starts.
+  const count = q.count ? build(false, (_, where) => `SELECT count(*) AS n FROM ${t.table} WHERE ${where}`) : null;
   return { page, count };
+}
+
+/**
+ * A row converter that also keeps the sort key of the page's last item (the `top`-th row read),
+ * for the next page's `$skiptoken`; rows are converted as they are read (in slices on large pages).
+ */
+export function keepingLastKey<T>(q: CollectionQuery, from: (r: Record<string, unknown>) => T): { from: (r: Record<string, unknown>) => T; last: (more: boolean) => SortKey | undefined } {
+  let n = 0;
+  let key: SortKey | undefined;
+  return {
+    from: (r) => {
+      if (n++ === q.top - 1) key = rowKey(r, q.orderBy);
+      return from(r);
+    },
+    last: (more) => (more ? key : undefined),
+  };
 }
