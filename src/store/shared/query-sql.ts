@@ -21,6 +21,12 @@ interface Column {
 
 export interface QueryTable {
   table: string;
+  /**
+   * The columns a page reads (what rows.ts turns into records), not `*`: the query columns (`q_*`)
+   * would double the values parsed and held per row, and a large page's rows live long enough
+   * (read, then streamed over many turns) for each extra value to cost the collector.
+   */
+  rowColumns: string;
   columns: Readonly<Record<string, Column>>;
 }
 
@@ -36,6 +42,7 @@ const dateColumns = (name: string, col: string): Record<string, Column> => ({
 
 export const TASK_TABLE: QueryTable = {
   table: "tasks",
+  rowColumns: "id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count",
   columns: {
     id: text("id"),
     title: text("q_title"),
@@ -61,6 +68,7 @@ const foldSql = (col: string): Record<Dialect, string> => ({ sqlite: `lower(${co
 
 export const LIST_TABLE: QueryTable = {
   table: "lists",
+  rowColumns: "id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key",
   columns: {
     id: text("id"),
     displayName: text(foldSql("display_name")),
@@ -212,7 +220,7 @@ export function afterSql(keys: OrderKey[], after: SortKey, t: QueryTable, p: Par
 
 export interface CompiledQuery {
   /**
-   * SELECT * … LIMIT ? OFFSET ? for top + 1 rows from skip (to know whether more follow); the last
+   * SELECT (the row columns and the sort key) … LIMIT ? OFFSET ? for top + 1 rows from skip (to know whether more follow); the last
    * two parameters are the limit and the offset, so a store may read the page in slices. Null
    * when top is 0.
    */
@@ -251,7 +259,7 @@ export function compileQuery(q: CollectionQuery, t: QueryTable, dialect: Dialect
       : build(
           true,
           (p, where) =>
-            `SELECT *, ${keyColumns(q.orderBy, t, dialect)} FROM ${t.table} WHERE ${where} ORDER BY ${orderSql(q.orderBy, t, dialect)} LIMIT ${p.add(q.top + 1)} OFFSET ${p.add(q.skip)}`,
+            `SELECT ${t.rowColumns}, ${keyColumns(q.orderBy, t, dialect)} FROM ${t.table} WHERE ${where} ORDER BY ${orderSql(q.orderBy, t, dialect)} LIMIT ${p.add(q.top + 1)} OFFSET ${p.add(q.skip)}`,
         );
   // The count is over all the items the filter keeps, wherever the page starts.
   const count = q.count ? build(false, (_, where) => `SELECT count(*) AS n FROM ${t.table} WHERE ${where}`) : null;
