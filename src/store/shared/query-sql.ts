@@ -209,6 +209,13 @@ export function afterSql(keys: OrderKey[], after: SortKey, t: QueryTable, p: Par
     if (w === null) return desc ? undefined : `${x} IS NOT NULL`;
     return desc ? `(${x} IS NULL OR ${x} < ${param(p, c, w)})` : `(${x} IS NOT NULL AND ${x} > ${param(p, c, w)})`;
   };
+  // Ascending on every key with no null in the position: one row-value comparison, which both
+  // databases serve as a seek in the order's index (the disjunction below they scan from the
+  // collection's start: 2.5 ms against 0.4 ms at 10,000 tasks in on SQLite). Nulls sort first
+  // ascending, so a row with a null key is before the position, and the comparison (null) drops it.
+  if (ks.every((k, i) => !k.desc && v(i) !== null)) {
+    return `((${ks.map((k) => k.x).join(", ")}) > (${ks.map((k, i) => param(p, k.c, v(i)!)).join(", ")}))`;
+  }
   const alts: string[] = [];
   ks.forEach((k, i) => {
     if (v(i) === null && k.desc) return;
