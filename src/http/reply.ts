@@ -48,8 +48,9 @@ export function collectionRequest(req: FastifyRequest, shape: EntityShape): Coll
 
 /**
  * Answers one page: `@odata.count` when asked for, the items cut to `$select`, and
- * `@odata.nextLink` (absolute, the same query with the page size as `$top` and the next `$skip`,
- * so the order and filter carry over).
+ * `@odata.nextLink` (absolute, the same query with the page size as `$top` and the next page's
+ * `$skiptoken` when the service sealed one, else the next `$skip`, so the order and filter carry
+ * over). Pages of more than LARGE_PAGE items are streamed (`streamed`, below).
  */
 export async function sendPage<T>(
   req: FastifyRequest,
