@@ -2,31 +2,23 @@
 // bytes that arrive.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { TaskdropClient } from "../../src/client/index.js";
-import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
-import { MiB, closeServer, sha } from "../client/support.js";
+import type { TaskdropClient } from "../../src/client/index.js";
+import type { TestServer } from "../helpers/server.js";
+import { MiB, sha } from "../client/support.js";
 import { detectInvocation } from "../../src/cli/invocation.js";
 import { CLI } from "../helpers/cli.js";
-import { cliEnv, run } from "./run.js";
+import { run, startCliWorld, stopCliWorld } from "./run.js";
 
 let s: TestServer;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let api: TaskdropClient;
-before(async () => {
-  s = await startTestServer();
-  dir = tempDir("taskdrop-cli-");
-  env = cliEnv(`${s.url}/v1.0`, s.dataDir, join(dir, "state"));
-  api = new TaskdropClient({ baseUrl: `${s.url}/v1.0`, token: await s.token({ user: "alice" }) });
-});
-after(async () => {
-  await closeServer(s);
-  rmSync(dir, { recursive: true, force: true });
-});
+before(async () => ({ s, dir, env, api } = await startCliWorld("taskdrop-cli-")));
+after(() => stopCliWorld({ s, dir }));
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {

@@ -3,31 +3,23 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { TaskdropClient } from "../../src/client/index.js";
-import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
-import { MiB, closeServer, sha } from "../client/support.js";
+import type { TaskdropClient } from "../../src/client/index.js";
+import type { TestServer } from "../helpers/server.js";
+import { MiB, sha } from "../client/support.js";
 import { detectInvocation } from "../../src/cli/invocation.js";
 import { CLI } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
-import { cliEnv, run, start } from "./run.js";
+import { run, startCliWorld, stopCliWorld, start } from "./run.js";
 
 let s: TestServer;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let api: TaskdropClient;
-before(async () => {
-  s = await startTestServer();
-  dir = tempDir("taskdrop-cli-resume-");
-  env = cliEnv(`${s.url}/v1.0`, s.dataDir, join(dir, "state"));
-  api = new TaskdropClient({ baseUrl: `${s.url}/v1.0`, token: await s.token({ user: "alice" }) });
-});
-after(async () => {
-  await closeServer(s);
-  rmSync(dir, { recursive: true, force: true });
-});
+before(async () => ({ s, dir, env, api } = await startCliWorld("taskdrop-cli-resume-")));
+after(() => stopCliWorld({ s, dir }));
 
 /** Starts a paced upload and sends SIGINT once the server has acknowledged some of it. */
 async function interrupt(args: string[]) {

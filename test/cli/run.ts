@@ -3,7 +3,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { rmSync } from "node:fs";
+import { TaskdropClient } from "../../src/client/index.js";
+import { closeServer } from "../client/support.js";
 import { CLI } from "../helpers/cli.js";
+import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 
 export interface Ran {
   code: number | null;
@@ -40,3 +44,23 @@ export function run(args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string })
   return start(args, o).done;
 }
 
+
+/** A CLI suite's world: a test server, a folder for state, the CLI's environment and alice's API client. */
+export interface CliWorld {
+  s: TestServer;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  api: TaskdropClient;
+}
+
+export async function startCliWorld(prefix: string): Promise<CliWorld> {
+  const s = await startTestServer();
+  const dir = tempDir(prefix);
+  const env = cliEnv(`${s.url}/v1.0`, s.dataDir, join(dir, "state"));
+  return { s, dir, env, api: new TaskdropClient({ baseUrl: `${s.url}/v1.0`, token: await s.token({ user: "alice" }) }) };
+}
+
+export async function stopCliWorld(w: Pick<CliWorld, "s" | "dir">): Promise<void> {
+  await closeServer(w.s);
+  rmSync(w.dir, { recursive: true, force: true });
+}

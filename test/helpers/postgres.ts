@@ -4,6 +4,7 @@
 // not reachable, so a machine without PostgreSQL still passes.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { redact } from "../../src/store/postgres/pg-store.js";
 
 export const TEST_DATABASE_URL = process.env.TASKDROP_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -27,16 +28,6 @@ export function postgresSkipReason(): Promise<string | undefined> {
     }
   })();
   return probe;
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
 
 /** The same database URL with `search_path` set to `schema` (and optional extra query parameters). */

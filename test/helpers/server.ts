@@ -9,6 +9,7 @@ import { loadConfig, type RawOptions } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import { devSigningKey, startServer, type RunningServer } from "../../src/server.js";
 import { isStoreKind, STORE_KINDS, type StoreKind } from "../../src/store/types.js";
+import { makeTask, type TaskFixture } from "./fixtures.js";
 import { adminQuery, createTestSchema, postgresSkipReason, type TestSchema } from "./postgres.js";
 
 export interface TestServer {
@@ -126,4 +127,10 @@ export async function startTestServer(options: RawOptions & { now?: () => Date; 
   };
   if (schema) schemaOf.set(s, schema);
   return s;
+}
+
+/** A test server and a list with a task of its default user: where most HTTP suites start. */
+export async function startServerWithTask(options: Parameters<typeof startTestServer>[0] = {}): Promise<{ s: TestServer; f: TaskFixture }> {
+  const s = await startTestServer(options);
+  return { s, f: await makeTask(s.url, await s.token()) };
 }

@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../../src/config.js";
-import { makeSession, makeTask, putRange, type TaskFixture } from "../helpers/fixtures.js";
+import { makeSession, putRange, type TaskFixture } from "../helpers/fixtures.js";
 import { call, type Res } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startServerWithTask, type TestServer } from "../helpers/server.js";
 
 const MUST_EXPOSE = ["location", "etag", "request-id", "client-request-id", "retry-after", "www-authenticate"];
 /** What Graph clients in a page send beyond the CORS-safelisted headers. */
@@ -63,10 +63,7 @@ function routeTable(f: TaskFixture, uploadUrl: string, attachmentId: string, oid
 describe("CORS with every origin allowed (the default)", () => {
   let s: TestServer;
   let f: TaskFixture;
-  before(async () => {
-    s = await startTestServer();
-    f = await makeTask(s.url, await s.token());
-  });
+  before(async () => ({ s, f } = await startServerWithTask()));
   after(() => s.close());
 
   test("preflight answers for every route and method", async () => {
@@ -124,8 +121,7 @@ describe("CORS restricted by --cors-origins", () => {
   let f: TaskFixture;
   before(async () => {
     // Configured with a default port and a trailing slash: compared as an origin.
-    s = await startTestServer({ corsOrigins: `http://other.example:8080, ${allowed}:443/` });
-    f = await makeTask(s.url, await s.token());
+    ({ s, f } = await startServerWithTask({ corsOrigins: `http://other.example:8080, ${allowed}:443/` }));
   });
   after(() => s.close());
 

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
-import { makeTask, putRange, type TaskFixture } from "../helpers/fixtures.js";
+import { putRange, type TaskFixture } from "../helpers/fixtures.js";
 import { call, graphError } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startServerWithTask, type TestServer } from "../helpers/server.js";
 
 const MiB = 1_048_576;
 const LIMIT = 4 * MiB;
@@ -39,10 +39,7 @@ function slicePlan(size: number, seed: number): number[] {
 
 let s: TestServer;
 let f: TaskFixture;
-before(async () => {
-  s = await startTestServer();
-  f = await makeTask(s.url, await s.token());
-});
+before(async () => ({ s, f } = await startServerWithTask()));
 after(() => s.close());
 
 async function create(size: number, name: string) {

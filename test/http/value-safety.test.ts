@@ -6,16 +6,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { devUserOid } from "../../src/auth/dev-issuer.js";
 import { newId } from "../../src/domain/ids.js";
-import { makeSession, makeTask, putRange, type TaskFixture } from "../helpers/fixtures.js";
+import { makeSession, putRange, type TaskFixture } from "../helpers/fixtures.js";
 import { call, graphError, type Res } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startServerWithTask, type TestServer } from "../helpers/server.js";
 
 let s: TestServer;
 let f: TaskFixture;
-before(async () => {
-  s = await startTestServer();
-  f = await makeTask(s.url, await s.token());
-});
+before(async () => ({ s, f } = await startServerWithTask()));
 after(() => s.close());
 
 function assertInert(r: Res, what: string): void {

@@ -3,20 +3,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DEFAULT_CONTENT_TYPE, parseAttachmentInfo, parseSmallFileAttachment } from "../../src/domain/attachment-info.js";
 import { GraphError } from "../../src/domain/errors.js";
+import { invalidRequestWith as refusedWith } from "../helpers/refused.js";
 import { MAX_ATTACHMENT_BYTES, MAX_NAME_LENGTH, SMALL_FILE_LIMIT } from "../../src/domain/limits.js";
 
-function refusedWith(fn: () => unknown, status: number, ...fragments: string[]): GraphError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof GraphError, `expected a GraphError, got ${String(e)}`);
-    assert.equal(e.status, status, `status of ${JSON.stringify(e.detail)}`);
-    assert.equal(e.code, "invalidRequest");
-    for (const f of fragments) assert.ok(e.detail.includes(f), `message ${JSON.stringify(e.detail)} lacks ${JSON.stringify(f)}`);
-    return e;
-  }
-  assert.fail(`expected a ${status}`);
-}
 
 /** Only GraphErrors may escape, and only 400/413. */
 function outcome<T>(f: () => T): T | GraphError {

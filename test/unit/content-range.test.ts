@@ -3,22 +3,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { formatContentRange, parseContentLength, parseContentRange, type ContentRange } from "../../src/domain/content-range.js";
 import { GraphError } from "../../src/domain/errors.js";
+import { refused } from "../helpers/refused.js";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
-/** Runs fn, expects a 400 invalidRequest GraphError and returns it. */
-function refused(fn: () => unknown, fragment?: string): GraphError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof GraphError, `expected a GraphError, got ${String(e)}`);
-    assert.equal(e.status, 400);
-    assert.equal(e.code, "invalidRequest");
-    if (fragment !== undefined) assert.ok(e.detail.includes(fragment), `message ${JSON.stringify(e.detail)} lacks ${JSON.stringify(fragment)}`);
-    return e;
-  }
-  assert.fail(`expected a refusal${fragment ? ` mentioning ${JSON.stringify(fragment)}` : ""}`);
-}
 
 /** A valid bytes range: 0 <= start <= end < total <= MAX_SAFE_INTEGER. */
 const validRange = fc

@@ -12,6 +12,7 @@ import {
 import type { ContentRange } from "../../src/domain/content-range.js";
 import { GraphError } from "../../src/domain/errors.js";
 import { DEFAULT_RANGE_LIMIT, MAX_ATTACHMENT_BYTES } from "../../src/domain/limits.js";
+import { refusedWith } from "../helpers/refused.js";
 
 const LIMIT = DEFAULT_RANGE_LIMIT;
 const bytes = (start: number, end: number, total: number): ContentRange => ({ kind: "bytes", start, end, total });
@@ -29,18 +30,6 @@ const completed = (size: number, lastRange: RangeRecord | null = size > 0 ? rec(
   attachmentId: "att-1",
   lastRange,
 });
-
-function refusedWith(fn: () => unknown, status: number, ...fragments: string[]): GraphError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof GraphError, `expected a GraphError, got ${String(e)}`);
-    assert.equal(e.status, status, `status of ${JSON.stringify(e.detail)}`);
-    for (const f of fragments) assert.ok(e.detail.includes(f), `message ${JSON.stringify(e.detail)} lacks ${JSON.stringify(f)}`);
-    return e;
-  }
-  assert.fail(`expected a ${status}`);
-}
 
 describe("decidePut: writes", () => {
   test("the first, a middle and the final range", () => {

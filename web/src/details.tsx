@@ -205,8 +205,18 @@ function Steps({ client, listId, task }: { client: TaskdropClient; listId: strin
     });
   };
   const replace = (s: ChecklistItem) => setSteps((all) => (all ?? []).map((x) => (x.id === s.id ? s : x)));
-  const toggle = (s: ChecklistItem) =>
-    act(`Could not ${s.isChecked ? "uncheck" : "check"} the step ${s.displayName}`, async () => replace(await client.checklistItems.update(listId, task.id, s.id, { isChecked: !s.isChecked })));
+  // The box shows the clicked state until the PATCH answers, so a re-render meanwhile (a poll, a
+  // neighbour's change) does not flip it back; a failure shows the stored state again.
+  const [toggling, setToggling] = useState<Record<string, boolean>>({});
+  const toggle = async (s: ChecklistItem) => {
+    const checking = !s.isChecked;
+    setToggling((p) => ({ ...p, [s.id]: checking }));
+    try {
+      await act(`Could not ${checking ? "check" : "uncheck"} the step ${s.displayName}`, async () => replace(await client.checklistItems.update(listId, task.id, s.id, { isChecked: checking })));
+    } finally {
+      setToggling(({ [s.id]: _done, ...rest }) => rest);
+    }
+  };
   const rename = (s: ChecklistItem, name: string) => {
     const n = name.trim();
     if (!n || n === s.displayName) return;
@@ -233,7 +243,7 @@ function Steps({ client, listId, task }: { client: TaskdropClient; listId: strin
           <ul aria-label="Steps of this task">
             {steps.map((s) => (
               <li key={s.id} class={s.isChecked ? "checked" : ""}>
-                <input type="checkbox" checked={s.isChecked === true} aria-label={`Step done: ${s.displayName}`} onChange={() => void toggle(s)} />
+                <input type="checkbox" checked={toggling[s.id] ?? s.isChecked === true} aria-label={`Step done: ${s.displayName}`} onChange={() => void toggle(s)} />
                 <input
                   class="step-name"
                   aria-label={`Step name: ${s.displayName}`}

@@ -192,34 +192,44 @@ async function uploadOne(b: Batch, f: string, size: number): Promise<Outcome> {
       onRetry: (e) => reporter.note(f, `retrying in ${(e.delayMs / 1000).toFixed(1)}s after ${e.status ?? "a network error"}`),
     });
     const seconds = (Date.now() - t0) / 1000;
-    const resumed = r.resumedFrom > 0 ? `, resumed from ${formatBytes(r.resumedFrom)}` : "";
-    reporter.finish(f, `Uploaded ${f} (${formatBytes(r.size)}${resumed}) to "${task.title}" in list "${list.displayName}": attachment ${r.attachmentId}`, {
-      event: "uploaded",
-      file: f,
-      attachmentId: r.attachmentId,
-      name: r.name,
-      size: r.size,
-      contentType: r.contentType,
-      resumedFrom: r.resumedFrom,
-      seconds,
-      listId: list.id,
-      taskId: task.id,
-    });
+    reportUploaded(b, f, r, seconds);
     return { ok: true, r, seconds };
   } catch (error) {
-    if (isAbortError(error)) {
-      reporter.fail(f, `${f}: interrupted after ${formatBytes(bytes)} of ${formatBytes(size)} had been acknowledged`, {
-        event: "interrupted",
-        file: f,
-        bytes,
-        total: size,
-        resumable: b.store !== undefined,
-        ...(b.store ? { resume: commandLine(process.argv.slice(2)) } : {}),
-      });
-    } else {
-      reporter.fail(f, `taskdrop: ${f}: ${describeError(error)}`, { event: "failed", file: f, error: describeError(error), code: (error as { code?: string }).code, exitCode: exitCodeOf(error) });
-    }
+    reportFailed(b, f, error, bytes, size);
     return { ok: false, error, bytes };
+  }
+}
+
+function reportUploaded(b: Batch, f: string, r: UploadResult, seconds: number): void {
+  const { list, task } = b;
+  const resumed = r.resumedFrom > 0 ? `, resumed from ${formatBytes(r.resumedFrom)}` : "";
+  b.reporter.finish(f, `Uploaded ${f} (${formatBytes(r.size)}${resumed}) to "${task.title}" in list "${list.displayName}": attachment ${r.attachmentId}`, {
+    event: "uploaded",
+    file: f,
+    attachmentId: r.attachmentId,
+    name: r.name,
+    size: r.size,
+    contentType: r.contentType,
+    resumedFrom: r.resumedFrom,
+    seconds,
+    listId: list.id,
+    taskId: task.id,
+  });
+}
+
+/** Ctrl-C (resumable: the line to continue) or a failure (its exit code). */
+function reportFailed(b: Batch, f: string, error: unknown, bytes: number, size: number): void {
+  if (isAbortError(error)) {
+    b.reporter.fail(f, `${f}: interrupted after ${formatBytes(bytes)} of ${formatBytes(size)} had been acknowledged`, {
+      event: "interrupted",
+      file: f,
+      bytes,
+      total: size,
+      resumable: b.store !== undefined,
+      ...(b.store ? { resume: commandLine(process.argv.slice(2)) } : {}),
+    });
+  } else {
+    b.reporter.fail(f, `taskdrop: ${f}: ${describeError(error)}`, { event: "failed", file: f, error: describeError(error), code: (error as { code?: string }).code, exitCode: exitCodeOf(error) });
   }
 }
 

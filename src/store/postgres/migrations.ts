@@ -2,7 +2,7 @@
 // Each runs in its own transaction together with the row recording it in taskdrop_migrations,
 // under an advisory lock, so instances starting at the same moment apply each step exactly once.
 import type { PoolClient } from "pg";
-import { refuseNewerSchema } from "../shared/schema.js";
+import { POSTGRES, changeTrackingStep, refuseNewerSchema, taskChildrenStep } from "../shared/schema.js";
 
 export const MIGRATIONS: string[] = [
   `
@@ -109,48 +109,12 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE sessions ADD COLUMN lease_token TEXT;
   ALTER TABLE sessions ADD COLUMN lease_until TIMESTAMPTZ;
   `,
-  // Delta (change tracking), step 4 here (step 4 of the embedded store too). Every write of a list or task bumps
-  // its owner's row in change_seqs inside the write's transaction; the row lock held until commit
-  // makes one owner's changes commit in the order of their numbers, so a reader that sees number N
-  // committed knows every smaller number is committed too.
-  `
-  ALTER TABLE lists ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
-  ALTER TABLE tasks ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
-  UPDATE lists SET change_seq = seq;
-  UPDATE tasks SET change_seq = seq;
-  CREATE TABLE change_seqs (owner TEXT PRIMARY KEY, seq BIGINT NOT NULL, floor BIGINT NOT NULL DEFAULT 0);
-  INSERT INTO change_seqs (owner, seq) SELECT oid, (SELECT coalesce(max(seq), 0) FROM lists) + (SELECT coalesce(max(seq), 0) FROM tasks) FROM users;
-  CREATE TABLE tombstones (
-    seq BIGINT NOT NULL,
-    owner TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('list', 'task')),
-    list_id TEXT NOT NULL,
-    item_id TEXT NOT NULL,
-    deleted_at TEXT NOT NULL,
-    PRIMARY KEY (owner, seq)
-  );
-  CREATE INDEX tombstones_stream ON tombstones (owner, kind, list_id, seq);
-  CREATE INDEX tombstones_age ON tombstones (deleted_at);
-  CREATE INDEX lists_changes ON lists (owner, change_seq);
-  CREATE INDEX tasks_changes ON tasks (list_id, change_seq);
-  `,
-  // Step 5 (step 5 of the embedded store too): a task's checklistItems, linkedResources and open extensions, and a list's open
-  // extensions (task_id ''), in one table: each is a small JSON document under one parent, read
-  // by parent and kind. The id is unique under its parent (an extension's id is its name).
-  `
-  CREATE TABLE task_children (
-    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('checklistItem', 'linkedResource', 'extension')),
-    owner TEXT NOT NULL,
-    list_id TEXT NOT NULL,
-    task_id TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    doc TEXT NOT NULL
-  );
-  CREATE UNIQUE INDEX task_children_parent ON task_children (list_id, task_id, kind, id);
-  CREATE INDEX task_children_list ON task_children (list_id, kind, seq);
-  `,
+  // Step 4: see changeTrackingStep. The owner's change_seqs row lock, held until commit, makes one
+  // owner's changes commit in the order of their numbers: a reader that sees N committed knows
+  // every smaller number is committed too.
+  changeTrackingStep(POSTGRES),
+  // Step 5: see taskChildrenStep.
+  taskChildrenStep(POSTGRES),
   // Queries in SQL (issue 15), step 6 of the embedded store too: the task properties $filter and
   // $orderby use, as generated columns (strings ASCII-folded and in code-point order, enums as
   // their ordinal, a dateTimeTimeZone as its dateTime and folded zone, the categories as a folded

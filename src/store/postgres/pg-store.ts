@@ -68,7 +68,7 @@ const OWNER_KEY = "hashtextextended('taskdrop:owner:' || current_schema() || ':'
 const retryable = (e: unknown) => ["40001", "40P01"].includes((e as { code?: string }).code ?? "");
 
 /** The URL without its password, for messages. */
-function redact(url: string): string {
+export function redact(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";

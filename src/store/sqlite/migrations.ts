@@ -1,5 +1,6 @@
 // Numbered schema steps for the embedded store (the discipline: src/store/shared/schema.ts);
 // `PRAGMA user_version` records how many have been applied. Never edit a released step: append one.
+import { SQLITE, changeTrackingStep, taskChildrenStep } from "../shared/schema.js";
 export const MIGRATIONS: string[] = [
   `
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,48 +98,10 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE users_next RENAME TO users;
   CREATE INDEX users_upn ON users (upn_lower, upn_since);
   `,
-  // Delta (change tracking): every write of a list or task takes the next number of its owner's
-  // change sequence (change_seqs.seq); rows carry the number of their last change, deletions leave
-  // a tombstone with theirs. `floor` is the highest tombstone number pruned: a token older than it
-  // can no longer be answered (410). Existing rows get distinct numbers below every owner's start.
-  `
-  ALTER TABLE lists ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
-  ALTER TABLE tasks ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
-  UPDATE lists SET change_seq = seq;
-  UPDATE tasks SET change_seq = seq;
-  CREATE TABLE change_seqs (owner TEXT PRIMARY KEY, seq INTEGER NOT NULL, floor INTEGER NOT NULL DEFAULT 0);
-  INSERT INTO change_seqs (owner, seq) SELECT oid, (SELECT coalesce(max(seq), 0) FROM lists) + (SELECT coalesce(max(seq), 0) FROM tasks) FROM users;
-  CREATE TABLE tombstones (
-    seq INTEGER NOT NULL,
-    owner TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('list', 'task')),
-    list_id TEXT NOT NULL,
-    item_id TEXT NOT NULL,
-    deleted_at TEXT NOT NULL,
-    PRIMARY KEY (owner, seq)
-  );
-  CREATE INDEX tombstones_stream ON tombstones (owner, kind, list_id, seq);
-  CREATE INDEX tombstones_age ON tombstones (deleted_at);
-  CREATE INDEX lists_changes ON lists (owner, change_seq);
-  CREATE INDEX tasks_changes ON tasks (list_id, change_seq);
-  `,
-  // Step 5: a task's checklistItems, linkedResources and open extensions, and a list's open
-  // extensions (task_id ''), in one table: each is a small JSON document under one parent, read
-  // by parent and kind. The id is unique under its parent (an extension's id is its name).
-  `
-  CREATE TABLE task_children (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('checklistItem', 'linkedResource', 'extension')),
-    owner TEXT NOT NULL,
-    list_id TEXT NOT NULL,
-    task_id TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    doc TEXT NOT NULL
-  );
-  CREATE UNIQUE INDEX task_children_parent ON task_children (list_id, task_id, kind, id);
-  CREATE INDEX task_children_list ON task_children (list_id, kind, seq);
-  `,
+  // Step 4: see changeTrackingStep.
+  changeTrackingStep(SQLITE),
+  // Step 5: see taskChildrenStep.
+  taskChildrenStep(SQLITE),
   // Queries in SQL (issue 15): the task properties $filter and $orderby use, as columns — strings
   // ASCII-folded, enums as their ordinal, a dateTimeTimeZone as its dateTime and folded zone, the
   // categories as a folded JSON array (see store/shared/query-sql.ts). Triggers keep them in step
