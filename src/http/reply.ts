@@ -1,5 +1,6 @@
 // Small helpers for Graph-shaped success answers.
 import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { errors } from "../domain/errors.js";
 import type { Change } from "../domain/delta.js";
@@ -91,7 +92,11 @@ export async function sendPage<T>(
   const close = `]${rest ? `,${rest}` : ""}}`;
   reply.code(200).type(ODATA_JSON);
   if (page.items.length <= LARGE_PAGE) return reply.send(`${open}${page.items.map((t) => JSON.stringify(item(t))).join(",")}${close}`);
-  return reply.send(Readable.from(streamed(open, page.items, item, close), { objectMode: false }));
+  reply.send(Readable.from(streamed(open, page.items, item, close), { objectMode: false }));
+  // Settles when the answer is written (or the client went away), so that a caller's turn
+  // (turns.ts: one large page at a time per user) lasts until the page is out, not just read.
+  await finished(reply.raw).catch(() => undefined);
+  return reply;
 }
 
 /** Items per chunk of a streamed page: about 60 KB of typical tasks, well under a millisecond to build and write. */
