@@ -556,7 +556,9 @@ interface SkipWire {
   k: SortKey;
 }
 
-const SKIP_TOKEN = /^[A-Za-z0-9_-]{1,4000}\.[A-Za-z0-9_-]{43}$/;
+// Room for the longest sort key: up to 8 keys, string ones of up to 255 characters (titles, time
+// zones) in UTF-8 and base64, still well inside Node's 16 KB request head.
+const SKIP_TOKEN = /^[A-Za-z0-9_-]{1,12000}\.[A-Za-z0-9_-]{43}$/;
 
 /** The filter and order a token was issued for, as a short digest. */
 function fingerprint(q: Pick<CollectionQuery, "filter" | "orderBy">): string {

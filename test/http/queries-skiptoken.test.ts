@@ -130,6 +130,24 @@ describe("tasks: nextLinks page by key", () => {
   });
 });
 
+test("the longest sort keys (255-character titles, 100-character zones, non-ASCII) still make tokens that work", async () => {
+  const l = await call("POST", `${s.url}/v1.0/me/todo/lists`, { token, json: { displayName: "Long keys" } });
+  const url = `${s.url}/v1.0/me/todo/lists/${enc(l.json.id)}/tasks`;
+  const zone = (c: string) => ({ dateTime: "2026-05-01T00:00:00", timeZone: c.repeat(100) });
+  const ids: string[] = [];
+  for (const c of ["€", "€", "ü"]) {
+    const json = { title: c.repeat(255), dueDateTime: zone(c), startDateTime: zone(c), reminderDateTime: zone(c), isReminderOn: true };
+    const r = await call("POST", url, { token, json });
+    assert.equal(r.status, 201, r.text);
+    ids.push(r.json.id);
+  }
+  const order = "title desc,dueDateTime/timeZone,startDateTime/timeZone desc,reminderDateTime/timeZone,dueDateTime/dateTime,createdDateTime desc,importance";
+  const whole = await get(q(url, { $orderby: order }));
+  const { ids: walked } = await walk(q(url, { $orderby: order, $top: "1" }));
+  assert.deepEqual(walked, whole.json.value.map((t: { id: string }) => t.id));
+  assert.deepEqual([...walked].sort(), [...ids].sort());
+});
+
 describe("tasks: tokens the server did not issue for this query are refused", () => {
   test("malformed, forged or edited tokens → 400 invalidRequest", async () => {
     const tok = await firstToken(q(tasksUrl, { $top: "5" }));
