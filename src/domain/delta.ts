@@ -13,6 +13,7 @@
 // next page or round: it appears in this round or the next, never in neither.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { errors } from "./errors.js";
+import type { ChildKind } from "./models.js";
 import { MAX_TOP, parseQuery, type EntityShape } from "./odata.js";
 
 /** Graph's Exchange-backed delta pages hold 10 items unless `Prefer: odata.maxpagesize` asks otherwise. */
@@ -32,6 +33,8 @@ interface RoundCommon {
   select: string[] | undefined;
   /** `$top` of the first request, as the page size when no `Prefer: odata.maxpagesize` is sent. */
   top: number | undefined;
+  /** `$expand` of the first request (a task round's child kinds), carried like `$select`. */
+  expand?: ChildKind[] | undefined;
 }
 
 export type RoundState =
@@ -51,6 +54,7 @@ interface Wire {
   l?: string;
   s?: string[];
   t?: number;
+  e?: string[];
   c?: number;
   r?: number;
   n?: number;
@@ -65,6 +69,7 @@ export function sealToken(key: Buffer, st: RoundState): string {
   if (st.stream.kind === "tasks") w.l = st.stream.listId;
   if (st.select) w.s = st.select;
   if (st.top !== undefined) w.t = st.top;
+  if (st.expand && st.expand.length > 0) w.e = st.expand;
   if (st.phase === "page") {
     w.c = st.cursor;
     w.r = st.removedAfter;
@@ -102,7 +107,9 @@ export function openToken(key: Buffer, token: string, phase: "page" | "done", ow
   }
   const listId = stream.kind === "tasks" ? stream.listId : undefined;
   if (w.v !== 1 || w.o !== owner || w.l !== listId) throw badToken(which);
-  const common: RoundCommon = { owner, stream, select: w.s, top: w.t };
+  const kinds: readonly string[] = ["checklistItem", "linkedResource", "extension"];
+  if (w.e !== undefined && (!Array.isArray(w.e) || !w.e.every((k) => kinds.includes(k)))) throw badToken(which);
+  const common: RoundCommon = { owner, stream, select: w.s, top: w.t, ...(w.e === undefined ? {} : { expand: w.e as ChildKind[] }) };
   if (phase === "page") {
     if (!whole(w.c) || !whole(w.r)) throw badToken(which);
     return { ...common, phase, cursor: w.c, removedAfter: w.r };
@@ -162,9 +169,11 @@ export interface DeltaQuery {
   deltatoken: string | undefined;
   select: string[] | undefined;
   top: number | undefined;
+  /** `$expand` as given (tasks delta only; the route parses it against todoTask's navigation). */
+  expand: string | undefined;
 }
 
-const DELTA_OPTIONS = new Set(["$skiptoken", "$deltatoken", "$select", "$top"]);
+const DELTA_OPTIONS = new Set(["$skiptoken", "$deltatoken", "$select", "$top", "$expand"]);
 
 /**
  * The query of a delta request: the state tokens, and `$select`/`$top` (To Do's delta pages take
@@ -188,7 +197,11 @@ export function parseDeltaQuery(query: Record<string, string | string[] | undefi
   };
   const selectRaw = pick("$select");
   const topRaw = pick("$top");
+  const expand = pick("$expand");
+  // todotasklist-delta.md documents $select only; todotask-delta.md lists $select, $top and $expand.
+  if (expand !== undefined && shape.typeName === "microsoft.graph.todoTaskList") throw errors.invalid("Query option '$expand' is not supported on delta of todoTaskList; todoTaskList delta takes $select only.");
   return {
+    expand,
     skiptoken: pick("$skiptoken"),
     deltatoken: pick("$deltatoken"),
     select: selectRaw === undefined ? undefined : parseQuery({ $select: selectRaw }, shape).select,

@@ -18,11 +18,72 @@ export interface EntityShape {
   typeName: string;
   properties: ReadonlySet<string>;
   query: QuerySchema;
+  /** The type has navigation properties its routes expand (they parse `$expand`, see expand.ts). */
+  expandable?: boolean;
 }
 
 const SUPPORTED = new Set(["$top", "$skip", "$select", "$filter", "$orderby", "$count", "$skiptoken", "$skipToken"]);
-// Accepted and without effect: $expand has nothing to expand on these types, $format only json.
-const IGNORED = new Set(["$expand", "$format"]);
+// Checked here and acted on elsewhere: $expand by the routes of expandable types, $format is JSON.
+const CHECKED = new Set(["$expand", "$format"]);
+// OData's own answer (Microsoft.OData's ODataQueryOptions) to collection options on a single entity.
+const NOT_A_COLLECTION = "The query specified in the URI is not valid. The requested resource is not a collection. Query options $filter, $orderby, $count, $skip, and $top can be applied only on collections.";
+
+/**
+ * `$expand` on a type with nothing Taskdrop expands is answered as Graph answers a navigation
+ * property the type does not have; `$format` must ask for JSON, the only format Graph's To Do answers.
+ */
+function checkExpandAndFormat(query: Record<string, string | string[] | undefined>, shape: EntityShape): void {
+  const expand = query.$expand;
+  if (expand !== undefined && !shape.expandable) {
+    const first = (Array.isArray(expand) ? expand[0]! : expand).split(/[,(]/)[0]!.trim();
+    throw errors.invalid(`Could not find a property named '${first.slice(0, 64)}' on type '${shape.typeName}'.`);
+  }
+  const format = query.$format;
+  if (format !== undefined) {
+    if (Array.isArray(format)) throw errors.invalid("Query option $format was given more than once.");
+    if (!/^(json|application\/json)$/i.test(format.trim())) throw errors.invalid(`The format '${format.slice(0, 64)}' is not supported; $format=json is the only format.`);
+  }
+}
+
+/**
+ * The query options of a request answered with one entity (GET, or the entity a POST or PATCH
+ * returns): `$select` (returned), `$expand` on expandable types and `$format=json`; collection
+ * options and anything else are refused rather than ignored.
+ */
+export function entitySelect(query: Record<string, string | string[] | undefined>, shape: EntityShape): string[] | undefined {
+  for (const k of Object.keys(query)) {
+    if (["$filter", "$orderby", "$count", "$skip", "$top", "$skiptoken", "$skipToken"].includes(k)) throw errors.invalid(NOT_A_COLLECTION);
+    if (k === "$search") throw errors.invalid(`Query option '$search' is not supported on ${shape.typeName}.`);
+    if (k.startsWith("$") && k !== "$select" && !CHECKED.has(k)) throw errors.invalid(`Query option '${k}' is not supported.`);
+  }
+  checkExpandAndFormat(query, shape);
+  return query.$select === undefined ? undefined : parseQuery({ $select: query.$select }, shape).select;
+}
+
+const SYSTEM_OPTIONS = ["select", "filter", "expand", "orderby", "top", "skip", "count", "search", "format", "skiptoken", "deltatoken", "levels", "apply", "compute"];
+
+/**
+ * System query options spelled without `$` (`filter=…`): Graph takes them on beta and on "a subset
+ * of APIs" on v1.0 (query-parameters.md). They are read as the `$` forms on both versions, so a
+ * client's `top=5` is honoured or refused, never ignored; both spellings at once is a repeat.
+ */
+export function withDollarPrefixes(query: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
+  if (!Object.keys(query).some((k) => SYSTEM_OPTIONS.includes(k))) return query;
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [k, v] of Object.entries(query)) {
+    const key = SYSTEM_OPTIONS.includes(k) ? `$${k}` : k;
+    if (Object.hasOwn(out, key) || (key !== k && Object.hasOwn(query, key))) throw errors.invalid(`Query option ${key} was given more than once.`);
+    out[key] = v;
+  }
+  return out;
+}
+
+/** A request answered with no body or with bytes (DELETE, `$value`, actions): no query option applies. */
+export function refuseQueryOptions(query: Record<string, string | string[] | undefined>, what: string): void {
+  for (const k of Object.keys(query)) {
+    if (k.startsWith("$")) throw errors.invalid(`Query option '${k.slice(0, 64)}' does not apply to ${what}.`);
+  }
+}
 
 function wholeNumber(name: string, v: string, max: number): number {
   if (!/^\d{1,9}$/.test(v)) throw errors.invalid(`Invalid value '${v}' for query option ${name}: a non-negative integer is required.`);
@@ -45,8 +106,9 @@ export function parseQuery(query: Record<string, string | string[] | undefined>,
   };
   for (const k of Object.keys(query)) {
     if (k === "$search") throw errors.invalid(`Query option '$search' is not supported on ${shape.typeName} collections; use $filter (startswith, contains).`);
-    if (k.startsWith("$") && !SUPPORTED.has(k) && !IGNORED.has(k)) throw errors.invalid(`Query option '${k}' is not supported.`);
+    if (k.startsWith("$") && !SUPPORTED.has(k) && !CHECKED.has(k)) throw errors.invalid(`Query option '${k}' is not supported.`);
   }
+  checkExpandAndFormat(query, shape);
   const topRaw = one("$top");
   const skipRaw = one("$skip");
   const selectRaw = one("$select");

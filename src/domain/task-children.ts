@@ -5,6 +5,7 @@
 import { errors } from "./errors.js";
 import { newId } from "./ids.js";
 import type { ChildKind, ChildParent, TaskChild } from "./models.js";
+import { childReadOnly, patchBody } from "./patch-body.js";
 import { MAX_TITLE, requireObject, text } from "./task-input.js";
 
 /** Children of one kind a parent may hold (Taskdrop's bound; Graph documents none). */
@@ -116,11 +117,15 @@ export function childInput(kind: ChildKind, body: unknown, now: Date): Record<st
   return applyExtensionInput(body, undefined);
 }
 
-/** Validates a child body of `kind` on PATCH onto `current`. */
-export function childUpdate(kind: ChildKind, body: unknown, current: Record<string, unknown>, now: Date): Record<string, unknown> {
-  if (kind === "checklistItem") return applyChecklistInput(body, current, now);
-  if (kind === "linkedResource") return applyLinkedResourceInput(body, current);
-  return applyExtensionInput(body, current);
+/**
+ * Validates a PATCH body onto the stored child `cur` (its kind's): the body as Graph accepts it
+ * (patchBody: annotations and unchanged read-only values dropped), then the kind's own rules.
+ */
+export function childUpdate(body: unknown, cur: TaskChild, now: Date): Record<string, unknown> {
+  const o = patchBody(body, childReadOnly(cur));
+  if (cur.kind === "checklistItem") return applyChecklistInput(o, cur.doc, now);
+  if (cur.kind === "linkedResource") return applyLinkedResourceInput(o, cur.doc);
+  return applyExtensionInput(o, cur.doc);
 }
 
 /** The navigation properties a task POST may carry inline, by kind. */

@@ -1,7 +1,9 @@
 // Validation of todoTask and todoTaskList bodies (POST and PATCH): pure, strict, with messages
-// that name the property. Unknown and read-only properties are refused, as the spec says.
+// that name the property. Unknown and read-only properties are refused, as the spec says; a PATCH
+// body first goes through patchBody (annotations and unchanged read-only values dropped, as Graph does).
 import { errors } from "./errors.js";
-import type { DateTimeTimeZone, Importance, ItemBody, PatternedRecurrence, TaskDoc, TaskStatus } from "./models.js";
+import type { DateTimeTimeZone, Importance, ItemBody, PatternedRecurrence, Task, TaskDoc, TaskList, TaskStatus } from "./models.js";
+import { listReadOnly, patchBody, taskReadOnly } from "./patch-body.js";
 import { dateTimeTimeZoneUtc, normaliseDateTime } from "./time.js";
 
 export const MAX_TITLE = 255;
@@ -149,10 +151,21 @@ export function applyTaskInput(body: unknown, current: TaskDoc | undefined, now:
     if (o.recurrence === null) delete doc.recurrence;
     else doc.recurrence = recurrence(o.recurrence);
   }
-  // Completion: entering `completed` stamps completedDateTime unless the client gave one; leaving it clears it.
-  if (doc.status === "completed" && !wasCompleted && o.completedDateTime === undefined) doc.completedDateTime = dateTimeTimeZoneUtc(now);
-  if (doc.status !== "completed" && wasCompleted && o.completedDateTime === undefined) delete doc.completedDateTime;
+  // Completion: entering `completed` stamps completedDateTime unless the client gave one; leaving it
+  // clears it. A whole object sent back carries the old completedDateTime: unchanged, it is not "given".
+  const givenCompleted = o.completedDateTime !== undefined && !(current && sameDateTimeTimeZone(doc.completedDateTime, current.completedDateTime));
+  if (doc.status === "completed" && !wasCompleted && !givenCompleted) doc.completedDateTime = dateTimeTimeZoneUtc(now);
+  if (doc.status !== "completed" && wasCompleted && !givenCompleted) delete doc.completedDateTime;
   return doc;
+}
+
+function sameDateTimeTimeZone(a: DateTimeTimeZone | undefined, b: DateTimeTimeZone | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.dateTime === b.dateTime && a.timeZone === b.timeZone);
+}
+
+/** A task PATCH onto the stored task `cur`: the body as Graph accepts it (patchBody), then applied. */
+export function applyTaskPatch(body: unknown, cur: Task, now: Date): TaskDoc {
+  return applyTaskInput(patchBody(body, taskReadOnly(cur)), cur.doc, now);
 }
 
 /** Applies a list POST or PATCH body; returns the display name. */
@@ -164,4 +177,9 @@ export function applyListInput(body: unknown, creating: boolean): { displayName:
     throw errors.invalid("Nothing to change: only 'displayName' can be updated.");
   }
   return { displayName: text("displayName", o.displayName, MAX_TITLE, false) };
+}
+
+/** A list PATCH onto the stored list `cur`: the body as Graph accepts it (patchBody), then checked. */
+export function applyListPatch(body: unknown, cur: TaskList): { displayName: string } {
+  return applyListInput(patchBody(body, listReadOnly(cur)), false);
 }

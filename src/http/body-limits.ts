@@ -81,8 +81,14 @@ function dropWhenIdle(req: IncomingMessage, idleMs: number): void {
     last = socket.bytesRead;
   }, idleMs);
   timer.unref();
-  req.once("end", () => clearInterval(timer));
-  socket.once("close", () => clearInterval(timer));
+  // The socket outlives the request (keep-alive): its listener goes with the request, or each
+  // request answered early would leave one on the socket (MaxListenersExceededWarning after ten).
+  const stop = () => {
+    clearInterval(timer);
+    socket.removeListener("close", stop);
+  };
+  req.once("end", stop);
+  socket.once("close", stop);
 }
 
 export function boundBodies(app: FastifyInstance, limits: BodyLimits): void {

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { errors } from "../domain/errors.js";
 import type { Change } from "../domain/delta.js";
 import { preferredPageSize } from "../domain/delta.js";
-import { type EntityShape, pageSize, parseQuery, project, type QueryOptions } from "../domain/odata.js";
+import { entitySelect, type EntityShape, pageSize, parseQuery, project, type QueryOptions } from "../domain/odata.js";
 import { LARGE_PAGE } from "./turns.js";
 import { pageInMemory, viewReader, type CollectionQuery, type QueryPage } from "../domain/query.js";
 
@@ -15,7 +15,10 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
   return reply.code(status).type(ODATA_JSON).send(JSON.stringify(body));
 }
 
-/** Answers a single entity, honouring `$select` (only `$select` is meaningful on one entity). */
+/**
+ * Answers a single entity, honouring `$select` and `$format=json` and refusing collection options
+ * (domain/odata.ts `entitySelect`); `$expand` is the route's, which passes what it expanded.
+ */
 export function sendEntity(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -25,9 +28,13 @@ export function sendEntity(
   shape: EntityShape,
   expanded: Record<string, unknown> = {},
 ): FastifyReply {
-  const q = req.query as Record<string, string | string[] | undefined>;
-  const select = q.$select === undefined ? undefined : parseQuery({ $select: q.$select }, shape).select;
+  const select = entitySelect(req.query as Record<string, string | string[] | undefined>, shape);
   return sendJson(reply, status, { "@odata.context": context, ...project(view, select), ...expanded });
+}
+
+/** Checks a write's query options (what `sendEntity` will honour) before anything is written. */
+export function checkEntityOptions(req: FastifyRequest, shape: EntityShape): void {
+  entitySelect(req.query as Record<string, string | string[] | undefined>, shape);
 }
 
 /** A collection request, parsed: its options and the query a store (or the in-memory pager) runs. */
@@ -69,8 +76,10 @@ export async function sendPage<T>(
   const tail: Record<string, unknown> = {};
   if (page.more) {
     const url = new URL(req.url, "http://placeholder");
+    // The options this link sets replace the request's, in whichever spelling it used (`top=`,
+    // `$skipToken=`: the routes read both, and a repeat would be refused).
+    for (const k of ["top", "skip", "skiptoken", "skipToken", "$skipToken"]) url.searchParams.delete(k);
     url.searchParams.set("$top", String(r.query.top));
-    url.searchParams.delete("$skipToken");
     if (page.nextToken !== undefined) {
       // Keyset paging: the next page starts after this page's last item (domain/query.ts, "keyset paging").
       url.searchParams.delete("$skip");
@@ -174,8 +183,14 @@ export function sendDeltaPage<T>(
   view: (t: T) => Record<string, unknown>,
   removed: (id: string) => Record<string, unknown>,
   pageSizeApplied: number | undefined,
+  /** `$expand`: the navigation properties of each item by its id (not cut by `$select`). */
+  expand?: (id: string) => Record<string, unknown>,
 ): FastifyReply {
-  const value = page.entries.map((c) => ("item" in c ? project(view(c.item), page.select) : removed(c.removed)));
+  const itemView = (t: T) => {
+    const v = project(view(t), page.select);
+    return expand ? { ...v, ...expand(v.id as string) } : v;
+  };
+  const value = page.entries.map((c) => ("item" in c ? itemView(c.item) : removed(c.removed)));
   const path = new URL(req.url, "http://placeholder").pathname;
   const link = page.link.kind === "next" ? { "@odata.nextLink": `${base}${path}?$skiptoken=${page.link.skiptoken}` } : { "@odata.deltaLink": `${base}${path}?$deltatoken=${page.link.deltatoken}` };
   if (pageSizeApplied !== undefined) reply.header("preference-applied", `odata.maxpagesize=${pageSizeApplied}`);

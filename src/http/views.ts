@@ -40,6 +40,7 @@ export const LIST_SHAPE: EntityShape = {
   typeName: "microsoft.graph.todoTaskList",
   properties: new Set(["id", "displayName", "isOwner", "isShared", "wellknownListName"]),
   query: LIST_QUERY,
+  expandable: true,
 };
 
 export function listView(l: TaskList): Record<string, unknown> {
@@ -60,6 +61,7 @@ export const TASK_SHAPE: EntityShape = {
     "completedDateTime", "dueDateTime", "startDateTime", "reminderDateTime", "recurrence", "isReminderOn", "hasAttachments", "categories",
   ]),
   query: TASK_QUERY,
+  expandable: true,
 };
 
 export function taskView(t: Task): Record<string, unknown> {

@@ -14,7 +14,7 @@ import {
   type RoundState,
 } from "../domain/delta.js";
 import { errors } from "../domain/errors.js";
-import type { Task, TaskList } from "../domain/models.js";
+import type { ChildKind, Task, TaskList } from "../domain/models.js";
 import type { Store } from "../store/types.js";
 import type { Deps } from "./deps.js";
 import { getList } from "./lists.js";
@@ -29,6 +29,8 @@ export interface DeltaRequest {
   select: string[] | undefined;
   /** `$top` of a round's first request: the page size when no preference says otherwise. */
   top: number | undefined;
+  /** `$expand` of a tasks round's first request: the child kinds each task of its pages carries. */
+  expand: ChildKind[] | undefined;
   /** `Prefer: odata.maxpagesize`, honoured per request (clients send it with every link they follow). */
   maxPageSize: number | undefined;
 }
@@ -37,6 +39,8 @@ export interface DeltaPage<T> {
   entries: Array<Change<T>>;
   /** `$select` of the round (from its first request, carried by its tokens). */
   select: string[] | undefined;
+  /** `$expand` of the round (carried by its tokens like `$select`). */
+  expand: ChildKind[] | undefined;
   link: { kind: "next"; skiptoken: string } | { kind: "delta"; deltatoken: string };
 }
 
@@ -57,8 +61,8 @@ function positionOf(key: Buffer, owner: string, stream: DeltaStream, r: DeltaReq
   const token = r.skiptoken ?? r.deltatoken;
   if (token === undefined) return { phase: "start" };
   // The round's options live in its tokens; a link followed with other options would be ambiguous.
-  if (r.select !== undefined || r.top !== undefined) {
-    throw errors.invalid("$select and $top belong on a round's first delta request only; the links it returns carry them.");
+  if (r.select !== undefined || r.top !== undefined || r.expand !== undefined) {
+    throw errors.invalid("$select, $top and $expand belong on a round's first delta request only; the links it returns carry them.");
   }
   return openToken(key, token, r.skiptoken !== undefined ? "page" : "done", owner, stream);
 }
@@ -66,7 +70,7 @@ function positionOf(key: Buffer, owner: string, stream: DeltaStream, r: DeltaReq
 async function page<T>(d: Deps, owner: string, stream: DeltaStream, r: DeltaRequest, read: (q: { after: number; upTo: number; removedAfter: number; limit: number }) => Promise<Array<Change<T>>>): Promise<DeltaPage<T>> {
   const key = await tokenKey(d.store);
   const position = positionOf(key, owner, stream, r);
-  const common = position.phase === "start" ? { owner, stream, select: r.select, top: r.top } : { owner, stream, select: position.select, top: position.top };
+  const common = position.phase === "start" ? { owner, stream, select: r.select, top: r.top, expand: r.expand } : { owner, stream, select: position.select, top: position.top, expand: position.expand };
   // The position first: every change numbered up to it is committed, so the page below it is whole.
   const now = await d.store.changes.position(owner);
   if (position.phase !== "start") requireKept(position, now.floor);
@@ -76,7 +80,7 @@ async function page<T>(d: Deps, owner: string, stream: DeltaStream, r: DeltaRequ
   // Pruned while the page was read: its tombstones may be incomplete.
   requireKept(at, (await d.store.changes.position(owner)).floor);
   const { entries, next } = cutPage(at, changes, size, now.seq);
-  return { entries, select: common.select, link: linkFor(key, next) };
+  return { entries, select: common.select, expand: common.expand, link: linkFor(key, next) };
 }
 
 function linkFor(key: Buffer, next: RoundState): DeltaPage<never>["link"] {

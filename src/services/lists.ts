@@ -3,7 +3,7 @@ import { errors } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { TaskList } from "../domain/models.js";
 import type { CollectionQuery, QueryPage } from "../domain/query.js";
-import { applyListInput } from "../domain/task-input.js";
+import { applyListInput, applyListPatch } from "../domain/task-input.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
 import type { Deps } from "./deps.js";
 import { keyedPage } from "./page-tokens.js";
@@ -41,10 +41,15 @@ export async function createList(d: Deps, owner: string, body: unknown): Promise
 }
 
 export async function updateList(d: Deps, owner: string, id: string, body: unknown, ifMatch: string | undefined): Promise<TaskList> {
-  const { displayName } = applyListInput(body, false);
   const l = await d.store.lists.update(owner, id, (cur) => {
     if (!ifMatchHolds(ifMatch, cur.changeKey)) throw errors.preconditionFailed();
-    if (cur.wellknownListName === "defaultList") throw errors.defaultListRename();
+    // Read-only values are compared with the stored list, so the body is checked here.
+    const { displayName } = applyListPatch(body, cur);
+    if (cur.wellknownListName === "defaultList") {
+      // The whole default list sent back with its own name renames nothing: a no-op, not a refusal.
+      if (displayName === cur.displayName) return cur;
+      throw errors.defaultListRename();
+    }
     return { ...cur, displayName, changeKey: newChangeKey() };
   });
   if (!l) throw errors.notFound();

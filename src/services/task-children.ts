@@ -37,7 +37,7 @@ export async function createChild(d: Deps, owner: string, p: ChildParent, kind: 
 
 export async function updateChild(d: Deps, owner: string, p: ChildParent, kind: ChildKind, rawId: string, body: unknown): Promise<TaskChild> {
   const now = d.now();
-  const c = await d.store.children.update(owner, p, kind, childIdOf(kind, rawId), (cur) => ({ ...cur, doc: childUpdate(kind, body, cur.doc, now) }));
+  const c = await d.store.children.update(owner, p, kind, childIdOf(kind, rawId), (cur) => ({ ...cur, doc: childUpdate(body, cur, now) }));
   if (!c) {
     await requireParent(d, owner, p);
     throw errors.notFound();
@@ -50,13 +50,14 @@ export async function deleteChild(d: Deps, owner: string, p: ChildParent, kind: 
 }
 
 /**
- * The children `$expand` asks for, by task id: of one task (`taskId`), or of every task in the list
- * (one query per kind, whatever the page size).
+ * The children `$expand` asks for, by task id, of the named tasks of a list (one task, or a page):
+ * one query per kind, bounded by the tasks named, never the whole list.
  */
-export async function expandTasks(d: Deps, owner: string, listId: string, taskId: string | undefined, kinds: ChildKind[]): Promise<Map<string, TaskChild[]>> {
+export async function expandTasks(d: Deps, owner: string, listId: string, taskIds: readonly string[], kinds: readonly ChildKind[]): Promise<Map<string, TaskChild[]>> {
   const byTask = new Map<string, TaskChild[]>();
+  if (taskIds.length === 0) return byTask;
   for (const kind of kinds) {
-    const found = taskId === undefined ? await d.store.children.ofTasks(owner, listId, kind) : await d.store.children.all(owner, { listId, taskId }, kind);
+    const found = taskIds.length === 1 ? await d.store.children.all(owner, { listId, taskId: taskIds[0]! }, kind) : await d.store.children.ofTasks(owner, listId, kind, taskIds);
     for (const c of found) {
       const mine = byTask.get(c.taskId);
       if (mine) mine.push(c);
@@ -64,4 +65,11 @@ export async function expandTasks(d: Deps, owner: string, listId: string, taskId
     }
   }
   return byTask;
+}
+
+/** A page of lists' own open extensions, by list id (a list has at most a few: one query per list of the page). */
+export async function expandListExtensions(d: Deps, owner: string, listIds: readonly string[]): Promise<Map<string, TaskChild[]>> {
+  const byList = new Map<string, TaskChild[]>();
+  for (const listId of listIds) byList.set(listId, await d.store.children.all(owner, { listId, taskId: "" }, "extension"));
+  return byList;
 }

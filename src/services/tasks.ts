@@ -4,7 +4,7 @@ import { newId } from "../domain/ids.js";
 import type { Task } from "../domain/models.js";
 import type { CollectionQuery, QueryPage } from "../domain/query.js";
 import { completeRecurring } from "../domain/recurrence.js";
-import { applyTaskInput } from "../domain/task-input.js";
+import { applyTaskInput, applyTaskPatch } from "../domain/task-input.js";
 import { newChild, splitInlineChildren } from "../domain/task-children.js";
 import type { TaskChild } from "../domain/models.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
@@ -47,7 +47,7 @@ export async function updateTask(d: Deps, owner: string, listId: string, id: str
   const now = d.now();
   const t = await d.store.tasks.update(owner, listId, id, (cur) => {
     if (!ifMatchHolds(ifMatch, cur.changeKey)) throw errors.preconditionFailed();
-    const doc = applyTaskInput(body, cur.doc, now);
+    const doc = applyTaskPatch(body, cur, now);
     const stamp = { lastModifiedAt: now.toISOString(), changeKey: newChangeKey() };
     // Completing a recurring task: it moves on to its next occurrence and a new task keeps the
     // completed one, in the same transaction (see docs/graph-behaviour.md, "Recurrence").
@@ -68,4 +68,14 @@ export async function deleteTask(d: Deps, owner: string, listId: string, id: str
     if (!ifMatchHolds(ifMatch, cur.changeKey)) throw errors.preconditionFailed();
   });
   if (!ok) throw errors.notFound();
+}
+
+/**
+ * `$expand=tasks` on a page of lists: each list's first tasks as `q` says, one bounded query per
+ * list of the page (the page's lists are the owner's, already read).
+ */
+export async function expandListTasks(d: Deps, owner: string, listIds: readonly string[], q: CollectionQuery): Promise<Map<string, QueryPage<Task>>> {
+  const byList = new Map<string, QueryPage<Task>>();
+  for (const listId of listIds) byList.set(listId, await d.store.tasks.query(owner, listId, q));
+  return byList;
 }

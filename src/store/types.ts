@@ -108,8 +108,11 @@ export interface Store {
   children: {
     /** One parent's children of a kind, oldest first. */
     all(owner: string, parent: ChildParent, kind: ChildKind): Promise<TaskChild[]>;
-    /** Every child of a kind of the list's tasks (not the list's own), oldest first: `$expand` on a task collection. */
-    ofTasks(owner: string, listId: string, kind: ChildKind): Promise<TaskChild[]>;
+    /**
+     * The children of a kind of the named tasks of the list, oldest first: `$expand` on a page of
+     * tasks (bounded by the page, never the whole list).
+     */
+    ofTasks(owner: string, listId: string, kind: ChildKind, taskIds: readonly string[]): Promise<TaskChild[]>;
     get(owner: string, parent: ChildParent, kind: ChildKind, id: string): Promise<TaskChild | undefined>;
     /**
      * Adds a child. Refuses notFound when the parent is not the owner's, invalidRequest when the

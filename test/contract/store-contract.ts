@@ -1159,7 +1159,7 @@ export function shouldKeepTaskChildren(open: OpenStore): void {
       assert.equal(await store.children.delete("owner-2", p, "checklistItem", a.id), false);
       assert.equal(await store.children.delete("owner-1", p, "checklistItem", a.id), true);
       assert.equal(await store.children.delete("owner-1", p, "checklistItem", a.id), false);
-      assert.deepEqual((await store.children.ofTasks("owner-1", task.listId, "checklistItem")).map((c) => c.id), [b.id]);
+      assert.deepEqual((await store.children.ofTasks("owner-1", task.listId, "checklistItem", [task.id])).map((c) => c.id), [b.id]);
     });
 
     test("refuses a missing or foreign parent, a full parent, and an id the parent has", async () => {
@@ -1174,7 +1174,7 @@ export function shouldKeepTaskChildren(open: OpenStore): void {
       await store.children.create(ext, 10);
       await assert.rejects(store.children.create({ ...ext, doc: { extensionName: "same", v: 2 } }, 10), isKind("alreadyExists"));
       assert.equal((await store.children.all("owner-1", { listId: list.id, taskId: "" }, "extension")).length, 1);
-      assert.equal((await store.children.ofTasks("owner-1", list.id, "extension")).length, 0, "a list's own extensions are not its tasks'");
+      assert.equal((await store.children.ofTasks("owner-1", list.id, "extension", ["", task.id])).length, 0, "a list's own extensions are not its tasks'");
     });
 
     test("a task created with children creates all or nothing", async () => {
@@ -1198,9 +1198,10 @@ export function shouldKeepTaskChildren(open: OpenStore): void {
       await store.children.create(childFor(under(other), "checklistItem"), 10);
       await store.children.create(childFor({ listId: list.id, taskId: "", ownerOid: "owner-1" }, "extension", { extensionName: "l" }), 10);
       await store.tasks.delete("owner-1", list.id, task.id, () => {});
-      assert.deepEqual((await store.children.ofTasks("owner-1", list.id, "checklistItem")).map((c) => c.taskId), [other.id]);
+      assert.deepEqual((await store.children.ofTasks("owner-1", list.id, "checklistItem", [task.id, other.id])).map((c) => c.taskId), [other.id]);
+      assert.deepEqual(await store.children.ofTasks("owner-1", list.id, "checklistItem", [task.id]), [], "only the named tasks' children");
       await store.lists.delete("owner-1", list.id, () => {});
-      assert.equal((await store.children.ofTasks("owner-1", list.id, "checklistItem")).length, 0);
+      assert.equal((await store.children.ofTasks("owner-1", list.id, "checklistItem", [task.id, other.id])).length, 0);
       assert.equal((await store.children.all("owner-1", { listId: list.id, taskId: "" }, "extension")).length, 0);
       // A new task with the deleted one's parent path sees none of the old children.
       const again = { ...taskFor(list), id: task.id };

@@ -11,11 +11,13 @@ export function chromiumSkipReason(): string | undefined {
   return `no Chromium at ${CHROMIUM_PATH}: install it (Debian: apt-get install -y chromium) or set TASKDROP_CHROMIUM to its path`;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs` are added to the command line (e.g. `--ignore-certificate-errors-spki-list=…`). */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   const { chromium } = await import("playwright-core");
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
+      ...extraArgs,
       "--headless",
       "--no-sandbox",
       "--disable-gpu",

@@ -256,7 +256,7 @@ describe("bad input changes nothing", () => {
     ["read-only createdDateTime", { title: "x", createdDateTime: "2020-01-01T00:00:00Z" }],
     ["read-only lastModifiedDateTime", { title: "x", lastModifiedDateTime: "2020-01-01T00:00:00Z" }],
     ["read-only hasAttachments", { title: "x", hasAttachments: true }],
-    ["read-only @odata.etag", { title: "x", "@odata.etag": 'W/"x"' }],
+    ["read-only bodyLastModifiedDateTime", { title: "x", bodyLastModifiedDateTime: "2020-01-01T00:00:00Z" }],
     ["navigation property attachments", { title: "x", attachments: [] }],
     ["checklistItems not an array", { title: "x", checklistItems: { displayName: "x" } }],
     ["the wrong @odata.type", { "@odata.type": "#microsoft.graph.todoTaskList", title: "x" }],

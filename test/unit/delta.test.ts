@@ -23,6 +23,13 @@ describe("state tokens", () => {
     );
   });
 
+  test("a tasks round's $expand is carried; a token naming an unknown kind is refused", () => {
+    const st: RoundState = { ...common, expand: ["checklistItem", "extension"], phase: "done", since: 3 };
+    assert.deepEqual(openToken(key, sealToken(key, st), "done", "o1", tasksOf("L1")), st);
+    const bogus = sealToken(key, { ...st, expand: ["attachment" as never] });
+    refused(() => openToken(key, bogus, "done", "o1", tasksOf("L1")), "$deltatoken is malformed");
+  });
+
   test("another user's or list's token, the other phase's, a forged or mangled one: refused as malformed", () => {
     const tok = sealToken(key, { ...common, phase: "done", since: 7 });
     refused(() => openToken(key, tok, "done", "o2", tasksOf("L1")), "$deltatoken is malformed");

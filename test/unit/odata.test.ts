@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { DEFAULT_PAGE_SIZE, MAX_TOP, pageSize, parseQuery, project, type EntityShape } from "../../src/domain/odata.js";
+import { DEFAULT_PAGE_SIZE, entitySelect, MAX_TOP, pageSize, parseQuery, project, refuseQueryOptions, withDollarPrefixes, type EntityShape } from "../../src/domain/odata.js";
 import { pageInMemory, parseFilter, viewReader, type QuerySchema } from "../../src/domain/query.js";
 import { refused } from "../helpers/refused.js";
 
@@ -26,10 +26,28 @@ describe("parseQuery", () => {
     for (const v of ["-1", "x", ""]) refused(() => parseQuery({ $skip: v }, SHAPE));
   });
 
-  test("repeated options and unknown $-options are refused; ignored and non-$ ones pass", () => {
+  test("repeated options and unknown $-options are refused; $format=json and non-$ ones pass", () => {
     refused(() => parseQuery({ $top: ["1", "2"] }, SHAPE), "more than once");
     refused(() => parseQuery({ $bogus: "1" }, SHAPE), "$bogus");
-    assert.doesNotThrow(() => parseQuery({ $expand: "x", $format: "json", tenant: "anything" }, SHAPE));
+    assert.doesNotThrow(() => parseQuery({ $format: "json", tenant: "anything" }, SHAPE));
+    refused(() => parseQuery({ $format: "xml" }, SHAPE), "$format=json is the only format");
+    // $expand is the route's on a type with navigation properties, refused on one without.
+    refused(() => parseQuery({ $expand: "x" }, SHAPE), "Could not find a property named 'x'");
+    assert.doesNotThrow(() => parseQuery({ $expand: "x" }, { ...SHAPE, expandable: true }));
+  });
+
+  test("one entity takes $select, $format and (expandable types) $expand; collection options are OData's 400", () => {
+    assert.deepEqual(entitySelect({ $select: "title", $format: "json" }, SHAPE), ["title"]);
+    for (const k of ["$filter", "$orderby", "$count", "$skip", "$top"]) refused(() => entitySelect({ [k]: "1" }, SHAPE), "The requested resource is not a collection.");
+    refused(() => entitySelect({ $levels: "1" }, SHAPE), "$levels");
+    refused(() => entitySelect({ $search: "a" }, SHAPE), "$search");
+  });
+
+  test("$-less system options read as the $ forms; both spellings are a repeat", () => {
+    assert.deepEqual(withDollarPrefixes({ top: "1", select: "x", tenant: "t" }), { $top: "1", $select: "x", tenant: "t" });
+    refused(() => withDollarPrefixes({ top: "1", $top: "2" }), "more than once");
+    refused(() => refuseQueryOptions({ $select: "x" }, "DELETE"), "does not apply to DELETE");
+    assert.doesNotThrow(() => refuseQueryOptions({ tenant: "t" }, "DELETE"));
   });
 
   test("$search is refused (Graph documents it for messages, people and directory objects only)", () => {

@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { GraphError } from "../../src/domain/errors.js";
-import { parseTaskExpand } from "../../src/domain/expand.js";
 import {
   applyChecklistInput,
   applyExtensionInput,
@@ -88,13 +87,5 @@ describe("inline children and $expand", () => {
     const e = refused(() => splitInlineChildren({ title: "t", linkedResources: [{}, {}] }, NOW), "Only one item in linkedResources is allowed.");
     assert.equal(e.innerCode, "InvalidModel");
     refused(() => splitInlineChildren({ title: "t", checklistItems: "a" }, NOW), "checklistItems");
-  });
-  test("parseTaskExpand: known navigation properties once each; anything else refused", () => {
-    assert.deepEqual(parseTaskExpand({}), []);
-    assert.deepEqual(parseTaskExpand({ $expand: "extensions, checklistItems,extensions" }), ["extension", "checklistItem"]);
-    refused(() => parseTaskExpand({ $expand: "steps" }), "steps");
-    refused(() => parseTaskExpand({ $expand: "attachments" }), "attachments");
-    refused(() => parseTaskExpand({ $expand: "checklistItems($top=1)" }), "not supported");
-    refused(() => parseTaskExpand({ $expand: ["a", "b"] }), "more than once");
   });
 });

@@ -2,33 +2,18 @@
 // fetch (the PUTs carry Content-Range, so each is preflighted) and reads the final 201's Location;
 // a page from an origin outside --cors-origins is stopped by the browser before any PUT is sent.
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { makeSession, makeTask } from "../helpers/fixtures.js";
 import { call } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { chromiumSkipReason, launchChromium } from "../helpers/chromium.js";
+import { pageOrigin } from "../helpers/page-origin.js";
 
 const skip = chromiumSkipReason();
 
 /** A tiny origin of its own: serves one empty page. */
-async function pageServer(): Promise<{ origin: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.url === "/") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      res.end("<!doctype html><html><head><title>Taskdrop CORS page</title></head><body></body></html>");
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+const pageServer = () => pageOrigin({ "/": { type: "text/html; charset=utf-8", body: "<!doctype html><html><head><title>Taskdrop CORS page</title></head><body></body></html>" } });
 
 interface PageRun {
   ok: boolean;

@@ -485,8 +485,10 @@ export class PgStore implements Store {
   children = {
     all: async (owner: string, p: ChildParent, kind: ChildKind): Promise<TaskChild[]> =>
       (await this.pool.query("SELECT * FROM task_children WHERE list_id = $1 AND task_id = $2 AND kind = $3 AND owner = $4 ORDER BY seq", [p.listId, p.taskId, kind, owner])).rows.map(childFrom),
-    ofTasks: async (owner: string, listId: string, kind: ChildKind): Promise<TaskChild[]> =>
-      (await this.pool.query("SELECT * FROM task_children WHERE list_id = $1 AND kind = $2 AND owner = $3 AND task_id <> '' ORDER BY seq", [listId, kind, owner])).rows.map(childFrom),
+    ofTasks: async (owner: string, listId: string, kind: ChildKind, taskIds: readonly string[]): Promise<TaskChild[]> =>
+      taskIds.length === 0
+        ? []
+        : (await this.pool.query("SELECT * FROM task_children WHERE list_id = $1 AND kind = $2 AND owner = $3 AND task_id = ANY($4::text[]) ORDER BY seq", [listId, kind, owner, taskIds.filter((t) => t !== "")])).rows.map(childFrom),
     get: async (owner: string, p: ChildParent, kind: ChildKind, id: string): Promise<TaskChild | undefined> => {
       const r = await this.one("SELECT * FROM task_children WHERE list_id = $1 AND task_id = $2 AND kind = $3 AND id = $4 AND owner = $5", [p.listId, p.taskId, kind, id, owner]);
       return r ? childFrom(r) : undefined;

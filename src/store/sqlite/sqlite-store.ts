@@ -404,8 +404,10 @@ export class SqliteStore implements Store {
   children = {
     all: async (owner: string, p: ChildParent, kind: ChildKind): Promise<TaskChild[]> =>
       (this.stmt("SELECT * FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ? AND owner = ? ORDER BY seq").all(p.listId, p.taskId, kind, owner) as Row[]).map(childFrom),
-    ofTasks: async (owner: string, listId: string, kind: ChildKind): Promise<TaskChild[]> =>
-      (this.stmt("SELECT * FROM task_children WHERE list_id = ? AND kind = ? AND owner = ? AND task_id <> '' ORDER BY seq").all(listId, kind, owner) as Row[]).map(childFrom),
+    ofTasks: async (owner: string, listId: string, kind: ChildKind, taskIds: readonly string[]): Promise<TaskChild[]> =>
+      taskIds.length === 0
+        ? []
+        : (this.stmt("SELECT * FROM task_children WHERE list_id = ? AND kind = ? AND owner = ? AND task_id IN (SELECT value FROM json_each(?)) ORDER BY seq").all(listId, kind, owner, JSON.stringify(taskIds.filter((t) => t !== ""))) as Row[]).map(childFrom),
     get: async (owner: string, p: ChildParent, kind: ChildKind, id: string): Promise<TaskChild | undefined> => {
       const r = this.stmt("SELECT * FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ? AND id = ? AND owner = ?").get(p.listId, p.taskId, kind, id, owner) as Row | undefined;
       return r ? childFrom(r) : undefined;

@@ -4,7 +4,8 @@ import * as attachments from "../../../services/attachments.js";
 import { uploadSecret } from "../../../services/upload-access.js";
 import { createSession } from "../../../services/uploads.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
-import { jsonBody, sendCollection, sendEntity, sendJson } from "../../reply.js";
+import { entitySelect } from "../../../domain/odata.js";
+import { checkEntityOptions, jsonBody, sendCollection, sendEntity, sendJson } from "../../reply.js";
 import { ATTACHMENT_SHAPE, attachmentLocation, attachmentView, attachmentsContext, uploadSessionCreatedView, uploadUrl } from "../../views.js";
 import { SMALL_FILE_LIMIT, describeBytes } from "../../../domain/limits.js";
 import { sendAttachmentValue, sendAttachmentWithContent } from "../../attachment-reply.js";
@@ -40,6 +41,7 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
   }, async (req, reply) => {
     const c = callerOf(req);
     const { listId, taskId } = req.params;
+    checkEntityOptions(req, ATTACHMENT_SHAPE);
     const a = await attachments.createSmallAttachment(d, c.owner.oid, listId, taskId, jsonBody(req));
     reply.header("location", attachmentLocation(c.scope, listId, taskId, a.id));
     return sendEntity(req, reply, 201, `${attachmentsContext(c.scope, listId, taskId)}/$entity`, attachmentView(a), ATTACHMENT_SHAPE);
@@ -58,7 +60,8 @@ export function attachmentRoutes(app: FastifyInstance, env: RouteEnv): void {
     const { listId, taskId } = req.params;
     const a = await attachments.getAttachment(d, c.owner.oid, listId, taskId, req.params.attachmentId);
     const head = { "@odata.context": `${attachmentsContext(c.scope, listId, taskId)}/$entity`, ...attachmentView(a) };
-    if (req.query && (req.query as Record<string, unknown>).$select !== undefined) {
+    // Options are checked before the bytes stream (a refused one must not cost a read).
+    if (entitySelect(req.query as Record<string, string | string[] | undefined>, ATTACHMENT_SHAPE) !== undefined) {
       return sendEntity(req, reply, 200, head["@odata.context"], attachmentView(a), ATTACHMENT_SHAPE);
     }
     return sendAttachmentWithContent(reply, d, head, a);

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { ChildKind, ChildParent } from "../../../domain/models.js";
 import * as children from "../../../services/task-children.js";
 import { callerOf, type RouteEnv } from "../../caller.js";
-import { jsonBody, sendCollection, sendEntity } from "../../reply.js";
+import { checkEntityOptions, jsonBody, sendCollection, sendEntity } from "../../reply.js";
 import { CHILD_SEGMENT, CHILD_SHAPES, childLocation, childView, childrenContext } from "../../views.js";
 
 type Params = { listId: string; taskId?: string } & Record<string, string>;
@@ -30,6 +30,7 @@ function register(app: FastifyInstance, env: RouteEnv, parentPath: string, kind:
   app.post<{ Params: Params }>(base, async (req, reply) => {
     const c = callerOf(req);
     const p = parentOf(req.params);
+    checkEntityOptions(req, shape);
     const made = await children.createChild(d, c.owner.oid, p, kind, jsonBody(req));
     reply.header("location", childLocation(c.scope, made));
     return sendEntity(req, reply, 201, `${childrenContext(c.scope, p, kind)}/$entity`, childView(made), shape);
@@ -45,6 +46,7 @@ function register(app: FastifyInstance, env: RouteEnv, parentPath: string, kind:
   app.patch<{ Params: Params }>(one, async (req, reply) => {
     const c = callerOf(req);
     const p = parentOf(req.params);
+    checkEntityOptions(req, shape);
     const changed = await children.updateChild(d, c.owner.oid, p, kind, req.params[ID_PARAM[kind]]!, jsonBody(req));
     return sendEntity(req, reply, 200, `${childrenContext(c.scope, p, kind)}/$entity`, childView(changed), shape);
   });

@@ -2,6 +2,7 @@
 // DELETE), authorised by the secret it carries or by the owner's token (services/upload-access.ts
 // says who may do what). Its bodies are never parsed: whatever the Content-Type, the PUT streams
 // the bytes itself.
+import { refuseQueryOptions } from "../../../domain/odata.js";
 import { sessionForUploadUrl } from "../../../services/upload-access.js";
 import { authenticate, baseOf, type RouteEnv } from "../../caller.js";
 import { checkPathIds, parseUploadKey } from "../../path-ids.js";
@@ -21,6 +22,8 @@ export function uploadUrlGroup(env: RouteEnv): RouteGroup {
     },
     async authorise(req) {
       checkPathIds(req.params);
+      // An uploadUrl is used as it was handed out: no OData query option applies to it.
+      refuseQueryOptions(req.query as Record<string, string>, "an uploadUrl");
       const p = req.params as SessionParams;
       const { sessionId, secret } = parseUploadKey(p.uploadKey);
       // A token, if sent, is checked first: a bad token is a 401 even on a capability URL. Without the
