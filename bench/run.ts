@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import type { Job, TimedResult } from "./loadgen.js";
 import { readTopFrames, renderFrames } from "./lib/cpu-profile.js";
 import { benchDir, RssSampler, rssBytes } from "./lib/proc.js";
+import { measureQueries } from "./lib/queries.js";
 import { aims, ratios, renderAims, renderRatios, renderWorkload, summarise, type RepMetrics, type Results } from "./lib/report.js";
 import { QUICK_DEFAULT, workloads as allWorkloads, type Workload } from "./lib/workloads.js";
 import { TARGETS, targetByName } from "./targets/index.js";
@@ -164,6 +165,32 @@ interface RepOutcome {
   profile?: { file: string; top: Awaited<ReturnType<typeof readTopFrames>> };
 }
 
+/** The `queries` workload against a started Taskdrop target (bench/lib/queries.ts), as the report's metrics. */
+async function runQueries(server: RunningTarget, o: { tasks: number; samples: number }, label: string, timeoutMs: number): Promise<RepMetrics> {
+  if (!server.token) throw new Error("this target has no second user for the queries workload");
+  const other = await server.token("other");
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s`)), timeoutMs)));
+  try {
+    const measured = measureQueries(String(server.endpoint.baseUrl), String(server.endpoint.token), other, o, (m) => console.error(`${label}: ${m}`));
+    const rows = await Promise.race([measured, timeout]);
+    const by = Object.fromEntries(rows.map((r) => [r.key, r]));
+    return {
+      defaultP50Ms: by.default!.p50,
+      defaultP99Ms: by.default!.p99,
+      filteredP99Ms: by.filtered!.p99,
+      orderedP99Ms: by.ordered!.p99,
+      skipP99Ms: by.skip!.p99,
+      deepTokenP99Ms: by.deepToken!.p99,
+      otherBusyP50Ms: by.otherBusy!.p50,
+      otherBusyP99Ms: by.otherBusy!.p99,
+      heavyP50Ms: by.heavy!.p50,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function runRep(target: Target, w: Workload, rep: number, opts: Options): Promise<RepOutcome> {
   const dataDir = await mkdtemp(join(tmpdir(), `taskdrop-bench-${target.name}-`));
   const profDir = opts.cpuProf && target.name.startsWith("taskdrop") ? await mkdtemp(join(tmpdir(), "taskdrop-bench-prof-")) : undefined;
@@ -185,6 +212,12 @@ async function runRep(target: Target, w: Workload, rep: number, opts: Options): 
   try {
     server = await target.start({ dataDir, databaseUrl: opts.databaseUrl, refDir: opts.refDir, cpuProfDir: profDir });
     livePids.add(server.pid);
+    if (w.queries) {
+      const metrics = await runQueries(server, w.queries, `[${w.name} ${rep + 1}] ${target.name}`, opts.quick ? 300_000 : 1_200_000);
+      if (!profDir) return { metrics };
+      await stopServer();
+      return { metrics, profile: await collectProfile(profDir, `${startStamp}-${w.name}-${target.name}-${rep + 1}`) };
+    }
     const idleRss = rssBytes(server.pid);
     loadgen = fork(join(benchDir, "loadgen.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     if (loadgen.pid) livePids.add(loadgen.pid);
@@ -264,12 +297,18 @@ async function main(): Promise<void> {
       const order = opts.targets.map((_, i) => opts.targets[(i + rep) % opts.targets.length]!);
       for (const t of order) {
         const label = `[${w.name} ${rep + 1}/${opts.repeat}] ${t.name}`;
+        // The queries workload speaks Graph: only the Taskdrop targets answer it.
+        if (w.queries && !t.name.startsWith("taskdrop")) continue;
         try {
           const { metrics: m, profile } = await runRep(t, w, rep, opts);
           results[w.name]![t.name]!.push({ metrics: m });
           if (profile) {
             profiles.push({ workload: w.name, target: t.name, rep: rep + 1, ...profile });
             console.error(renderFrames(`${label} CPU profile (${profile.file})`, profile.top));
+          }
+          if (w.queries) {
+            console.error(`${label}: default page p99 ${m.defaultP99Ms!.toFixed(1)} ms, other user's p50/p99 ${m.otherBusyP50Ms!.toFixed(1)}/${m.otherBusyP99Ms!.toFixed(1)} ms during four $top=999`);
+            continue;
           }
           const head = w.metrics[0] === "sessionsPerSec" ? `${m.sessionsPerSec!.toFixed(0)} sessions/s` : `${m.mbps!.toFixed(0)} MB/s`;
           const cpu = `CPU server ${(100 * m.serverCpu!).toFixed(0)}% loadgen ${(100 * m.loadgenCpu!).toFixed(0)}%`;

@@ -101,16 +101,16 @@ async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions, ma
       })
       .catch((e: Error) => process.stderr.write(`bench: deleting the run's list failed (${e.message}); its data stays in the database\n`));
   };
+  const mint = async (user: string): Promise<string> => {
+    const { stdout } = await promisify(execFile)(process.execPath, [mainJs, "token", "--user", user, "--data-dir", opts.dataDir, ...stores], { env });
+    const token = stdout.trim().split("\n").pop()?.trim() ?? "";
+    if (!token) throw new Error(`\`taskdrop token --user ${user}\` printed no token`);
+    return token;
+  };
   try {
     await waitForHealth(base, () => exit, tail);
     const user = `bench-${randomBytes(6).toString("hex")}`;
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [mainJs, "token", "--user", user, "--data-dir", opts.dataDir, ...stores],
-      { env },
-    );
-    const token = stdout.trim().split("\n").pop()?.trim() ?? "";
-    if (!token) throw new Error(`\`taskdrop token --user ${user}\` printed no token`);
+    const token = await mint(user);
     auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const list = await json(
       await fetch(`${base}/v1.0/me/todo/lists`, { method: "POST", headers: auth, body: JSON.stringify({ displayName: "bench" }) }),
@@ -132,7 +132,7 @@ async function startTaskdrop(kind: "sqlite" | "postgres", opts: StartOptions, ma
       await dropList();
       await stopChild(child);
     };
-    return { pid: child.pid!, endpoint, logTail: () => tail.toString(), stop };
+    return { pid: child.pid!, endpoint, logTail: () => tail.toString(), stop, token: (other) => mint(`${user}-${other}`) };
   } catch (e) {
     await dropList();
     await stopChild(child);

@@ -23,6 +23,8 @@ export interface RunningTarget {
   endpoint: Endpoint;
   /** Last lines the server printed, for error messages. */
   logTail(): string;
+  /** A bearer token for another user of the same server (the Taskdrop targets; the `queries` workload's second user). */
+  token?(user: string): Promise<string>;
   stop(): Promise<void>;
 }
 

@@ -22,7 +22,7 @@ export interface EntityShape {
   expandable?: boolean;
 }
 
-const SUPPORTED = new Set(["$top", "$skip", "$select", "$filter", "$orderby", "$count"]);
+const SUPPORTED = new Set(["$top", "$skip", "$select", "$filter", "$orderby", "$count", "$skiptoken", "$skipToken"]);
 // Checked here and acted on elsewhere: $expand by the routes of expandable types, $format is JSON.
 const CHECKED = new Set(["$expand", "$format"]);
 // OData's own answer (Microsoft.OData's ODataQueryOptions) to collection options on a single entity.
@@ -52,7 +52,7 @@ function checkExpandAndFormat(query: Record<string, string | string[] | undefine
  */
 export function entitySelect(query: Record<string, string | string[] | undefined>, shape: EntityShape): string[] | undefined {
   for (const k of Object.keys(query)) {
-    if (["$filter", "$orderby", "$count", "$skip", "$top", "$skiptoken"].includes(k)) throw errors.invalid(NOT_A_COLLECTION);
+    if (["$filter", "$orderby", "$count", "$skip", "$top", "$skiptoken", "$skipToken"].includes(k)) throw errors.invalid(NOT_A_COLLECTION);
     if (k === "$search") throw errors.invalid(`Query option '$search' is not supported on ${shape.typeName}.`);
     if (k.startsWith("$") && k !== "$select" && !CHECKED.has(k)) throw errors.invalid(`Query option '${k}' is not supported.`);
   }
@@ -115,6 +115,9 @@ export function parseQuery(query: Record<string, string | string[] | undefined>,
   const filterRaw = one("$filter");
   const orderRaw = one("$orderby");
   const countRaw = one("$count");
+  // The SDKs spell it $skipToken too; the token itself is opened by the service (it needs the store's key).
+  if (query.$skiptoken !== undefined && query.$skipToken !== undefined) throw errors.invalid("Query option $skiptoken was given more than once.");
+  const skiptoken = one("$skiptoken") ?? one("$skipToken");
   let select: string[] | undefined;
   if (selectRaw !== undefined) {
     select = selectRaw.split(",").map((s) => s.trim());
@@ -131,6 +134,7 @@ export function parseQuery(query: Record<string, string | string[] | undefined>,
     filter: filterRaw === undefined ? undefined : parseFilter(filterRaw, shape.query),
     orderBy: orderRaw === undefined ? [] : parseOrderBy(orderRaw, shape.query),
     count: countRaw === undefined ? false : booleanOption("$count", countRaw),
+    ...(skiptoken === undefined ? {} : { skiptoken }),
   };
 }
 

@@ -8,6 +8,7 @@
 // enums become their ordinal (OData orders enums by their underlying value), DateTimeOffsets the
 // 24-character UTC form the stores keep (`2026-01-02T03:04:05.678Z`), and a dateTimeTimeZone's
 // `dateTime` Graph's 7-digit local form.
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { errors } from "./errors.js";
 import { normaliseDateTime } from "./time.js";
 
@@ -499,6 +500,10 @@ export interface CollectionQuery {
   top: number;
   /** Also count every item the filter keeps (`$count=true`, `/$count`). */
   count: boolean;
+  /** `$skiptoken` as sent (opened by the service into `after`). */
+  skiptoken?: string;
+  /** Start after the item with this sort key (keyset paging); `skip` then counts from there. */
+  after?: SortKey;
 }
 
 export interface QueryPage<T> {
@@ -506,6 +511,10 @@ export interface QueryPage<T> {
   more: boolean;
   /** When asked for: how many items the filter keeps, over all pages. */
   count: number | undefined;
+  /** The sort key of the page's last item when more follow (a store that pages by key sets it). */
+  last?: SortKey;
+  /** The `$skiptoken` of the next page (sealed by the service from `last`). */
+  nextToken?: string;
 }
 
 /** The in-memory pager: filter, order, slice (for small collections, and the stores' test oracle). */
@@ -516,4 +525,76 @@ export function pageInMemory<T>(all: T[], q: CollectionQuery, reader: (t: T) => 
   const slice = kept.slice(q.skip, q.skip + q.top);
   // $top=0 asks for no items: a nextLink would carry the same $skip and never end.
   return { items: slice.map((x) => x.item), more: q.top > 0 && q.skip + q.top < kept.length, count: q.count ? kept.length : undefined };
+}
+
+// ---- keyset paging ($skiptoken) ----
+// A nextLink carries `$skiptoken`: the sort key of the page's last item (the values of the order
+// keys and `id`, or the creation sequence in the natural order), so the next page starts after
+// that item by an index seek instead of reading and dropping `$skip` rows (OFFSET costs every
+// skipped row: `$skip=10000` took 54 ms on PostgreSQL against 3 ms for the first page). The token
+// is sealed like delta's (base64url(JSON) "." HMAC-SHA256 with the store's key): opaque, bound to
+// the owner, the collection and the query's filter and order, so a forged, edited or borrowed one
+// is refused. A change between pages moves no item to a page already read or skips one still to
+// come (unlike an offset), as the position is a key, not a count.
+
+/** The sort key of the item a page starts after, in the order of the query's keys then `id`. */
+export type SortKey = Array<Value | null>;
+
+/** What a `$skiptoken` binds the position to. */
+export interface SkipScope {
+  owner: string;
+  /** The collection: `lists`, or `tasks:<listId>`. */
+  collection: string;
+}
+
+interface SkipWire {
+  v: 1;
+  o: string;
+  c: string;
+  /** The query's fingerprint (filter and order). */
+  q: string;
+  k: SortKey;
+}
+
+// Room for the longest sort key: up to 8 keys, string ones of up to 255 characters (titles, time
+// zones) in UTF-8 and base64, still well inside Node's 16 KB request head.
+const SKIP_TOKEN = /^[A-Za-z0-9_-]{1,12000}\.[A-Za-z0-9_-]{43}$/;
+
+/** The filter and order a token was issued for, as a short digest. */
+function fingerprint(q: Pick<CollectionQuery, "filter" | "orderBy">): string {
+  return createHash("sha256").update(JSON.stringify([q.filter ?? null, q.orderBy])).digest("base64url").slice(0, 16);
+}
+
+// Separate from delta's tokens: the same store key, a key of its own derived from it, so a delta
+// token is never taken for a skiptoken or the other way round.
+const skipMac = (key: Buffer, payload: string): string => createHmac("sha256", createHmac("sha256", key).update("skiptoken").digest()).update(payload).digest("base64url");
+
+export function sealSkipToken(key: Buffer, scope: SkipScope, q: Pick<CollectionQuery, "filter" | "orderBy">, after: SortKey): string {
+  const w: SkipWire = { v: 1, o: scope.owner, c: scope.collection, q: fingerprint(q), k: after };
+  const payload = Buffer.from(JSON.stringify(w)).toString("base64url");
+  return `${payload}.${skipMac(key, payload)}`;
+}
+
+const badSkipToken = () => errors.invalid("The $skiptoken is malformed or was not issued for this query.");
+
+/**
+ * Opens a `$skiptoken` for this owner, collection and query: anything Taskdrop did not seal, or
+ * sealed for another user, collection, filter or order, is refused alike (400, nothing revealed).
+ */
+export function openSkipToken(key: Buffer, token: string, scope: SkipScope, q: Pick<CollectionQuery, "filter" | "orderBy">): SortKey {
+  if (!SKIP_TOKEN.test(token)) throw badSkipToken();
+  const [payload, sig] = token.split(".") as [string, string];
+  const expected = Buffer.from(skipMac(key, payload));
+  const given = Buffer.from(sig);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw badSkipToken();
+  let w: SkipWire;
+  try {
+    w = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as SkipWire;
+  } catch {
+    throw badSkipToken();
+  }
+  if (w.v !== 1 || w.o !== scope.owner || w.c !== scope.collection || w.q !== fingerprint(q)) throw badSkipToken();
+  const width = q.orderBy.length === 0 ? 1 : q.orderBy.length + 1;
+  if (!Array.isArray(w.k) || w.k.length !== width || !w.k.every((x) => x === null || ["string", "number", "boolean"].includes(typeof x))) throw badSkipToken();
+  return w.k;
 }

@@ -103,6 +103,9 @@ export function applyExtensionInput(body: unknown, current: Record<string, unkno
     if (k === "id") throw errors.invalid("The property 'id' is read-only and cannot be set.");
     if (k.startsWith("@") || k.includes("@")) throw errors.invalid(`The annotation '${k.slice(0, 64)}' cannot be set on an extension.`);
     if (k.length > 128) throw errors.invalid("A custom property's name is longer than 128 characters.");
+    // Assigned, it would replace the document's prototype and vanish from the stored JSON (the
+    // HTTP body parser refuses it too; a body from $batch or code must not get further).
+    if (k === "__proto__") throw errors.invalid("A custom property cannot be named '__proto__'.");
     if (v === null && current) delete doc[k];
     else doc[k] = v;
   }

@@ -46,7 +46,7 @@ export interface DeltaPage<T> {
 
 // One key per store, shared by every instance on it (settings are in the store).
 const keys = new WeakMap<Store, Promise<Buffer>>();
-function tokenKey(store: Store): Promise<Buffer> {
+export function tokenKey(store: Store): Promise<Buffer> {
   let k = keys.get(store);
   if (!k) {
     k = store.settings.getOrCreate("delta-token-key", () => randomBytes(32).toString("base64")).then((v) => Buffer.from(v, "base64"));

@@ -6,6 +6,7 @@ import type { CollectionQuery, QueryPage } from "../domain/query.js";
 import { applyListInput, applyListPatch } from "../domain/task-input.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
 import type { Deps } from "./deps.js";
+import { keyedPage } from "./page-tokens.js";
 
 export const DEFAULT_LIST_NAME = "Tasks";
 
@@ -23,7 +24,7 @@ export async function listLists(d: Deps, owner: string): Promise<TaskList[]> {
 
 /** One page of the owner's lists as the query says. */
 export async function queryLists(d: Deps, owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> {
-  return d.store.lists.query(owner, q);
+  return keyedPage(d, { owner, collection: "lists" }, q, (k) => d.store.lists.query(owner, k));
 }
 
 export async function getList(d: Deps, owner: string, id: string): Promise<TaskList> {

@@ -10,6 +10,7 @@ import type { TaskChild } from "../domain/models.js";
 import { ifMatchHolds, newChangeKey } from "./change-key.js";
 import type { Deps } from "./deps.js";
 import { getList } from "./lists.js";
+import { keyedPage } from "./page-tokens.js";
 
 export async function getTask(d: Deps, owner: string, listId: string, id: string): Promise<Task> {
   const t = await d.store.tasks.get(owner, listId, id);
@@ -25,7 +26,7 @@ export async function listTasks(d: Deps, owner: string, listId: string): Promise
 /** One page of a list's tasks as the query says, read from the store (never the whole list). */
 export async function queryTasks(d: Deps, owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>> {
   await getList(d, owner, listId);
-  return d.store.tasks.query(owner, listId, q);
+  return keyedPage(d, { owner, collection: `tasks:${listId}` }, q, (k) => d.store.tasks.query(owner, listId, k));
 }
 
 export async function createTask(d: Deps, owner: string, listId: string, body: unknown): Promise<{ task: Task; children: TaskChild[] }> {

@@ -1054,6 +1054,33 @@ export function shouldQueryCollections(open: OpenStore): void {
       );
     });
 
+    test("keyset pages (each starting after the last one's sort key) walk the same order as one page of everything", async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(taskSamples("", ""), fc.option(filterSample, { nil: undefined }), fc.option(orderSample, { nil: undefined }), fc.integer({ min: 1, max: 5 }), async (sample, filter, order, top) => {
+          const owner = `k-owner-${run}`;
+          const list = listFor(owner);
+          run++;
+          await store.lists.create(list);
+          for (const t of sample) await store.tasks.create({ ...t, id: `${t.id}k${run}`, ownerOid: owner, listId: list.id });
+          const base: CollectionQuery = { filter: filter?.expr, orderBy: order?.keys ?? [], skip: 0, top, count: false };
+          const walked: string[] = [];
+          let q: CollectionQuery = base;
+          for (let pages = 0; ; pages++) {
+            assert.ok(pages <= sample.length + 1, "the walk ends");
+            const page = await store.tasks.query(owner, list.id, q);
+            walked.push(...ids(page));
+            assert.equal(page.last !== undefined, page.more, "a page with more after it gives its last sort key");
+            if (!page.more) break;
+            q = { ...base, after: page.last };
+          }
+          const want = pageInMemory(await store.tasks.all(owner, list.id), { ...base, top: 1000 }, readTask);
+          assert.deepEqual(walked, ids(want), `${filter?.text} / ${order?.text} / top ${top}`);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
     test("the query columns follow every write of the document", async () => {
       const { list, task } = await seed(store, "q-writes");
       const byTitle = (f: string) => store.tasks.query("q-writes", list.id, { filter: parseFilter(f, TASK_QUERY), orderBy: [], skip: 0, top: 10, count: true });

@@ -108,7 +108,7 @@ describe("$expand on lists", () => {
     const first = await call("GET", `${f.todo}/lists?$top=999&$expand=tasks($select=title)`, { token: f.token });
     assert.equal(first.status, 200, first.text);
     assert.equal(first.json.value.length, 100);
-    assert.match(first.json["@odata.nextLink"], /\$top=100&.*\$skip=100$/);
+    assert.match(first.json["@odata.nextLink"], /\$top=100&.*\$skiptoken=[\w-]+\.[\w-]+$/);
     const rest = await call("GET", first.json["@odata.nextLink"], { token: f.token });
     assert.equal(rest.json.value.length, 3, "103 lists: the default, A, B and 100 more");
     assert.ok(rest.json.value.every((l: Json) => Array.isArray(l.tasks)));

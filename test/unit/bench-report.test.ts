@@ -54,3 +54,15 @@ test("--ref adds taskdrop/taskdrop-ref to the ratios and holds the reference bui
   const summary: Summary = { single: { taskdrop: { mbps: m(96) }, "taskdrop-ref": { mbps: m(10) }, baseline: { mbps: m(100) } } };
   assert.ok(aims(["taskdrop", "taskdrop-ref", "taskdrop-ref-pg", "baseline"], summary).every((a) => !a.target.startsWith("taskdrop-ref")));
 });
+
+test("queries: the default page and the other user's p99 are held to 50 ms on every Taskdrop target that ran it", () => {
+  const m = (median: number) => ({ min: median, median, max: median, n: 1 });
+  const summary: Summary = { queries: { taskdrop: { defaultP99Ms: m(14), otherBusyP99Ms: m(51) } } };
+  const verdict = aims(["taskdrop", "taskdrop-pg", "baseline"], summary).filter((a) => a.aim.startsWith("queries:"));
+  const of = (target: string, what: string) => verdict.find((a) => a.target === target && a.aim.includes(what))!;
+  assert.equal(of("taskdrop", "default page").status, "met");
+  assert.equal(of("taskdrop", "default page").detail, "14.0 ms");
+  assert.equal(of("taskdrop", "other user").status, "NOT MET");
+  assert.equal(of("taskdrop-pg", "default page").status, "n/a", "not run on PostgreSQL");
+  assert.ok(!verdict.some((a) => a.target === "baseline"), "reference servers do not answer Graph");
+});

@@ -53,6 +53,7 @@ describe("openTypeExtension", () => {
     const e = applyExtensionInput({ "@odata.type": "#microsoft.graph.openTypeExtension", extensionName: "com.x", v: { a: [1, null, "s"] } }, undefined);
     assert.deepEqual(e, { extensionName: "com.x", v: { a: [1, null, "s"] } });
     refused(() => applyExtensionInput({ extensionName: "other" }, e), "extensionName");
+    refused(() => applyExtensionInput(JSON.parse('{"@odata.type":"microsoft.graph.openTypeExtension","extensionName":"a","__proto__":{"x":1}}'), undefined), "__proto__");
     assert.deepEqual(applyExtensionInput({ v: null, w: 2 }, e), { extensionName: "com.x", w: 2 });
     refused(() => applyExtensionInput({ "@odata.type": "microsoft.graph.openTypeExtension", extensionName: "a", big: "x".repeat(MAX_EXTENSION_JSON) }, undefined), `${MAX_EXTENSION_JSON}`);
   });

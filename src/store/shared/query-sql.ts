@@ -8,7 +8,7 @@
 // folding in code-point order (PostgreSQL: COLLATE "C"), nulls first ascending and last descending,
 // and `id` as the last key. The query columns (`q_*`) hold the folded and ordinal forms; migration
 // step 6 of each store makes them (a trigger on SQLite, generated columns on PostgreSQL).
-import type { CollectionQuery, Expr, OrderKey, Value } from "../../domain/query.js";
+import type { CollectionQuery, Expr, OrderKey, SortKey, Value } from "../../domain/query.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -21,6 +21,12 @@ interface Column {
 
 export interface QueryTable {
   table: string;
+  /**
+   * The columns a page reads (what rows.ts turns into records), not `*`: the query columns (`q_*`)
+   * would double the values parsed and held per row, and a large page's rows live long enough
+   * (read, then streamed over many turns) for each extra value to cost the collector.
+   */
+  rowColumns: string;
   columns: Readonly<Record<string, Column>>;
 }
 
@@ -36,6 +42,7 @@ const dateColumns = (name: string, col: string): Record<string, Column> => ({
 
 export const TASK_TABLE: QueryTable = {
   table: "tasks",
+  rowColumns: "id, list_id, owner, created_at, last_modified_at, change_key, doc, attachment_count",
   columns: {
     id: text("id"),
     title: text("q_title"),
@@ -61,6 +68,7 @@ const foldSql = (col: string): Record<Dialect, string> => ({ sqlite: `lower(${co
 
 export const LIST_TABLE: QueryTable = {
   table: "lists",
+  rowColumns: "id, owner, display_name, wellknown, is_owner, is_shared, created_at, change_key",
   columns: {
     id: text("id"),
     displayName: text(foldSql("display_name")),
@@ -154,9 +162,72 @@ export function orderSql(keys: OrderKey[], t: QueryTable, dialect: Dialect): str
     .join(", ");
 }
 
+/** The keys a page is ordered by, `id` last in the last key's direction; the creation sequence when none. */
+function sortKeys(keys: OrderKey[]): Array<OrderKey | "seq"> {
+  if (keys.length === 0) return ["seq"];
+  return [...keys, { prop: "id", desc: keys[keys.length - 1]!.desc }];
+}
+
+/** The SQL of one sort key, as ordered and compared. */
+function keyExpr(k: OrderKey | "seq", t: QueryTable, dialect: Dialect): { x: string; c: Column } {
+  if (k === "seq") return { x: "seq", c: int("seq") };
+  const c = column(t, k.prop, dialect);
+  return { x: compared(c, dialect), c };
+}
+
+/** The sort key columns a page selects besides the row (`_key0`, …), for the next page's `$skiptoken`. */
+function keyColumns(keys: OrderKey[], t: QueryTable, dialect: Dialect): string {
+  return sortKeys(keys)
+    .map((k, i) => `${k === "seq" ? "seq" : column(t, k.prop, dialect).expr} AS _key${i}`)
+    .join(", ");
+}
+
+/** The sort key of a row read with keyColumns. */
+export function rowKey(row: Record<string, unknown>, keys: OrderKey[]): SortKey {
+  return sortKeys(keys).map((_, i) => (row[`_key${i}`] ?? null) as Value | null);
+}
+
+/**
+ * Rows after `after` in the order of `keys` (keyset paging): the first key that differs from
+ * `after`'s is further along, every key before it equal. Nulls sort first ascending and last
+ * descending, as orderSql orders them. With one key (the natural order, `seq`) this is a plain
+ * range, which the index serves like a first page.
+ */
+export function afterSql(keys: OrderKey[], after: SortKey, t: QueryTable, p: Params): string {
+  const ks = sortKeys(keys).map((k) => ({ ...keyExpr(k, t, p.dialect), desc: k !== "seq" && k.desc }));
+  const v = (i: number) => after[i] ?? null;
+  // Each placeholder is added where it stands in the text (SQLite's `?` are positional).
+  const equal = (i: number) => {
+    const { x, c } = ks[i]!;
+    const w = v(i);
+    return w === null ? `${x} IS NULL` : `(${x} IS NOT NULL AND ${x} = ${param(p, c, w)})`;
+  };
+  const further = (i: number): string | undefined => {
+    const { x, c, desc } = ks[i]!;
+    const w = v(i);
+    // Nothing is further than a null descending (nulls are last there).
+    if (w === null) return desc ? undefined : `${x} IS NOT NULL`;
+    return desc ? `(${x} IS NULL OR ${x} < ${param(p, c, w)})` : `(${x} IS NOT NULL AND ${x} > ${param(p, c, w)})`;
+  };
+  // Ascending on every key with no null in the position: one row-value comparison, which both
+  // databases serve as a seek in the order's index (the disjunction below they scan from the
+  // collection's start: 2.5 ms against 0.4 ms at 10,000 tasks in on SQLite). Nulls sort first
+  // ascending, so a row with a null key is before the position, and the comparison (null) drops it.
+  if (ks.every((k, i) => !k.desc && v(i) !== null)) {
+    return `((${ks.map((k) => k.x).join(", ")}) > (${ks.map((k, i) => param(p, k.c, v(i)!)).join(", ")}))`;
+  }
+  const alts: string[] = [];
+  ks.forEach((k, i) => {
+    if (v(i) === null && k.desc) return;
+    const prefix = ks.slice(0, i).map((_, j) => equal(j));
+    alts.push(`(${[...prefix, further(i)!].join(" AND ")})`);
+  });
+  return alts.length === 0 ? "(1 = 0)" : `(${alts.join(" OR ")})`;
+}
+
 export interface CompiledQuery {
   /**
-   * SELECT * … LIMIT ? OFFSET ? for top + 1 rows from skip (to know whether more follow); the last
+   * SELECT (the row columns and the sort key) … LIMIT ? OFFSET ? for top + 1 rows from skip (to know whether more follow); the last
    * two parameters are the limit and the offset, so a store may read the page in slices. Null
    * when top is 0.
    */
@@ -181,17 +252,39 @@ export const taskScope = (owner: string, listId: string): Scope => (p) =>
 
 /** The statements for one page of `t`'s rows in `scope`, filtered, ordered and sliced as `q` says. */
 export function compileQuery(q: CollectionQuery, t: QueryTable, dialect: Dialect, scope: Scope): CompiledQuery {
-  const build = (tail: (p: Params, where: string) => string) => {
+  const build = (withAfter: boolean, tail: (p: Params, where: string) => string) => {
     const p = new Params(dialect);
     const conds = [scope(p)];
     if (q.filter) conds.push(whereSql(q.filter, t, p));
+    if (withAfter && q.after) conds.push(afterSql(q.orderBy, q.after, t, p));
     const sql = tail(p, conds.join(" AND "));
     return { sql, params: p.values };
   };
   const page =
     q.top === 0
       ? null
-      : build((p, where) => `SELECT * FROM ${t.table} WHERE ${where} ORDER BY ${orderSql(q.orderBy, t, dialect)} LIMIT ${p.add(q.top + 1)} OFFSET ${p.add(q.skip)}`);
-  const count = q.count ? build((_, where) => `SELECT count(*) AS n FROM ${t.table} WHERE ${where}`) : null;
+      : build(
+          true,
+          (p, where) =>
+            `SELECT ${t.rowColumns}, ${keyColumns(q.orderBy, t, dialect)} FROM ${t.table} WHERE ${where} ORDER BY ${orderSql(q.orderBy, t, dialect)} LIMIT ${p.add(q.top + 1)} OFFSET ${p.add(q.skip)}`,
+        );
+  // The count is over all the items the filter keeps, wherever the page starts.
+  const count = q.count ? build(false, (_, where) => `SELECT count(*) AS n FROM ${t.table} WHERE ${where}`) : null;
   return { page, count };
+}
+
+/**
+ * A row converter that also keeps the sort key of the page's last item (the `top`-th row read),
+ * for the next page's `$skiptoken`; rows are converted as they are read (in slices on large pages).
+ */
+export function keepingLastKey<T>(q: CollectionQuery, from: (r: Record<string, unknown>) => T): { from: (r: Record<string, unknown>) => T; last: (more: boolean) => SortKey | undefined } {
+  let n = 0;
+  let key: SortKey | undefined;
+  return {
+    from: (r) => {
+      if (n++ === q.top - 1) key = rowKey(r, q.orderBy);
+      return from(r);
+    },
+    last: (more) => (more ? key : undefined),
+  };
 }

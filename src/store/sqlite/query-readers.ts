@@ -43,15 +43,17 @@ export class QueryReaders {
 
   /**
    * Runs the count (if any) and the page (its last two parameters are LIMIT and OFFSET) in one
-   * snapshot, reading `limit` rows SLICE at a time.
+   * snapshot, reading `limit` rows SLICE at a time and turning each slice into records (`from`)
+   * before the next turn of the event loop: converted all at once, 999 rows cost several
+   * milliseconds more in one go.
    */
-  async read(page: { sql: string; params: unknown[] } | null, count: { sql: string; params: unknown[] } | null): Promise<{ rows: Row[]; n: number | undefined }> {
+  async read<T>(page: { sql: string; params: unknown[] } | null, count: { sql: string; params: unknown[] } | null, from: (r: Row) => T): Promise<{ rows: T[]; n: number | undefined }> {
     const db = await this.acquire();
     try {
       db.exec("BEGIN");
       try {
         const n = count ? Number((db.prepare(count.sql).get(...count.params) as { n: number }).n) : undefined;
-        const rows: Row[] = [];
+        const rows: T[] = [];
         if (page) {
           const st = db.prepare(page.sql);
           const fixed = page.params.slice(0, -2);
@@ -59,7 +61,7 @@ export class QueryReaders {
           for (let done = 0; done < limit; ) {
             const want = Math.min(SLICE, limit - done);
             const got = st.all(...fixed, want, offset + done) as Row[];
-            rows.push(...got);
+            for (const r of got) rows.push(from(r));
             done += got.length;
             if (got.length < want) break;
             await new Promise<void>((resolve) => setImmediate(resolve));

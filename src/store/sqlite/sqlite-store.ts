@@ -15,7 +15,7 @@ import { MIGRATIONS } from "./migrations.js";
 import { attachmentFrom, childFrom, listFrom, sessionFrom, taskFrom, userFrom, type Row } from "../rows.js";
 import { RunningHashes } from "../shared/running-hash.js";
 import { mergeChanges } from "../shared/changes.js";
-import { compileQuery, LIST_TABLE, listScope, TASK_TABLE, taskScope, type QueryTable, type Scope } from "../shared/query-sql.js";
+import { compileQuery, keepingLastKey, LIST_TABLE, listScope, TASK_TABLE, taskScope, type QueryTable, type Scope } from "../shared/query-sql.js";
 import { QueryReaders, SLICE } from "./query-readers.js";
 import type { CollectionQuery, QueryPage } from "../../domain/query.js";
 import { refuseNewerSchema } from "../shared/schema.js";
@@ -208,15 +208,14 @@ export class SqliteStore implements Store {
    */
   private async queryPage<T>(t: QueryTable, scope: Scope, q: CollectionQuery, from: (r: Row) => T): Promise<QueryPage<T>> {
     const c = compileQuery(q, t, "sqlite", scope);
-    let rows: Row[];
-    let n: number | undefined;
+    const k = keepingLastKey(q, from);
     if (q.top + 1 > SLICE) {
-      ({ rows, n } = await this.readers.read(c.page, c.count));
-    } else {
-      rows = c.page ? (this.db.prepare(c.page.sql).all(...c.page.params) as Row[]) : [];
-      n = c.count ? Number((this.db.prepare(c.count.sql).get(...c.count.params) as { n: number }).n) : undefined;
+      const { rows, n } = await this.readers.read(c.page, c.count, k.from);
+      return { items: rows.slice(0, q.top), more: rows.length > q.top, count: n, last: k.last(rows.length > q.top) };
     }
-    return { items: rows.slice(0, q.top).map(from), more: rows.length > q.top, count: n };
+    const rows = c.page ? (this.db.prepare(c.page.sql).all(...c.page.params) as Row[]) : [];
+    const n = c.count ? Number((this.db.prepare(c.count.sql).get(...c.count.params) as { n: number }).n) : undefined;
+    return { items: rows.slice(0, q.top).map(k.from), more: rows.length > q.top, count: n, last: k.last(rows.length > q.top) };
   }
 
   lists = {
