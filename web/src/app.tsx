@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { TaskdropClient, type TodoTask, type TodoTaskList } from "../../src/client/index.js";
 import { Details } from "./details.js";
 import { droppedFiles } from "./drop.js";
+import { usePending } from "./pending.js";
 import { endSessionUrl, finishSignIn, isCallback } from "./oidc.js";
 import { devSignIn, forgetDevUser, oidcSettings, readSettings, rememberedDevUser, sessionFromToken, type Session } from "./session.js";
 import { SignIn } from "./signin.js";
@@ -101,7 +102,7 @@ function Todo({ client, uploads, attachedRef }: TodoProps) {
   // Checkboxes clicked whose PATCH has not answered yet: they show the asked-for state through any
   // re-render meanwhile (Preact resets a controlled checkbox to its prop), and the task moves only
   // once the server has agreed.
-  const [toggling, setToggling] = useState<Record<string, boolean>>({});
+  const [toggling, whileToggling] = usePending<boolean>();
   const list = lists.find((l) => l.id === listId);
   const open = tasks.find((t) => t.id === openId);
 
@@ -228,14 +229,11 @@ function Todo({ client, uploads, attachedRef }: TodoProps) {
     if (u) setTasks((ts) => ts.map((x) => (x.id === u.id ? u : x)));
   };
 
-  const toggle = async (t: TodoTask) => {
+  const toggle = (t: TodoTask) => {
     const completing = t.status !== "completed";
-    setToggling((p) => ({ ...p, [t.id]: completing }));
-    try {
-      await patchTask(t, { status: completing ? "completed" : "notStarted" }, completing ? `Could not complete ${t.title}` : `Could not reopen ${t.title}`);
-    } finally {
-      setToggling(({ [t.id]: _done, ...rest }) => rest);
-    }
+    return whileToggling(t.id, completing, () =>
+      patchTask(t, { status: completing ? "completed" : "notStarted" }, completing ? `Could not complete ${t.title}` : `Could not reopen ${t.title}`),
+    );
   };
 
   const attach = (t: TodoTask, files: File[]) => {

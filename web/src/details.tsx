@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChecklistItem, TaskdropClient, TaskFileAttachment, TodoTask } from "../../src/client/index.js";
 import { droppedFiles } from "./drop.js";
 import { formatBytes } from "./format.js";
+import { usePending } from "./pending.js";
 import { inWords } from "./words.js";
 
 interface DetailsProps {
@@ -205,17 +206,12 @@ function Steps({ client, listId, task }: { client: TaskdropClient; listId: strin
     });
   };
   const replace = (s: ChecklistItem) => setSteps((all) => (all ?? []).map((x) => (x.id === s.id ? s : x)));
-  // The box shows the clicked state until the PATCH answers, so a re-render meanwhile (a poll, a
-  // neighbour's change) does not flip it back; a failure shows the stored state again.
-  const [toggling, setToggling] = useState<Record<string, boolean>>({});
-  const toggle = async (s: ChecklistItem) => {
+  const [toggling, whileToggling] = usePending<boolean>();
+  const toggle = (s: ChecklistItem) => {
     const checking = !s.isChecked;
-    setToggling((p) => ({ ...p, [s.id]: checking }));
-    try {
-      await act(`Could not ${checking ? "check" : "uncheck"} the step ${s.displayName}`, async () => replace(await client.checklistItems.update(listId, task.id, s.id, { isChecked: checking })));
-    } finally {
-      setToggling(({ [s.id]: _done, ...rest }) => rest);
-    }
+    return whileToggling(s.id, checking, () =>
+      act(`Could not ${checking ? "check" : "uncheck"} the step ${s.displayName}`, async () => replace(await client.checklistItems.update(listId, task.id, s.id, { isChecked: checking }))),
+    );
   };
   const rename = (s: ChecklistItem, name: string) => {
     const n = name.trim();
