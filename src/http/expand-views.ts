@@ -56,9 +56,9 @@ export const wholeExpansion = (kind: ChildKind): Expansion<ChildKind> => ({
 /** One child collection cut to its expansion's options. */
 function childCollection(e: Expansion<ChildKind>, all: TaskChild[]): Array<Record<string, unknown>> {
   const shape = CHILD_SHAPES[e.key];
-  const mine = all.filter((c) => c.kind === e.key);
+  const views = all.filter((c) => c.kind === e.key).map(childView);
   const q = { filter: e.options.filter, orderBy: e.options.orderBy, skip: 0, top: e.options.top, count: false };
-  return pageInMemory(mine, q, (c) => viewReader(shape.query, childView(c))).items.map((c) => project(childView(c), e.options.select));
+  return pageInMemory(views, q, (v) => viewReader(shape.query, v)).items.map((v) => project(v, e.options.select));
 }
 
 /** The navigation properties of one task, from its children (of the kinds expanded). */
