@@ -18,10 +18,6 @@ export async function ensureDefaultList(d: Deps, owner: string): Promise<void> {
   await d.store.lists.ensureDefault(owner, () => newList(owner, DEFAULT_LIST_NAME, "defaultList", d.now()));
 }
 
-export async function listLists(d: Deps, owner: string): Promise<TaskList[]> {
-  return d.store.lists.all(owner);
-}
-
 /** One page of the owner's lists as the query says. */
 export async function queryLists(d: Deps, owner: string, q: CollectionQuery): Promise<QueryPage<TaskList>> {
   return keyedPage(d, { owner, collection: "lists" }, q, (k) => d.store.lists.query(owner, k));

@@ -18,11 +18,6 @@ export async function getTask(d: Deps, owner: string, listId: string, id: string
   return t;
 }
 
-export async function listTasks(d: Deps, owner: string, listId: string): Promise<Task[]> {
-  await getList(d, owner, listId);
-  return d.store.tasks.all(owner, listId);
-}
-
 /** One page of a list's tasks as the query says, read from the store (never the whole list). */
 export async function queryTasks(d: Deps, owner: string, listId: string, q: CollectionQuery): Promise<QueryPage<Task>> {
   await getList(d, owner, listId);
