@@ -121,6 +121,9 @@ export const errors = {
   unsupportedMediaType: (detail: string) => new GraphError("unsupportedMediaType", detail),
   invalidModel: (detail: string) => new GraphError("invalidModel", detail),
   alreadyExists: (detail: string) => new GraphError("alreadyExists", detail),
+  /** A checklistItem, linkedResource or extension past its parent's limit (both stores, one wording). */
+  tooManyChildren: (parent: "task" | "list", max: number, kind: string) => new GraphError("invalidRequest", `A ${parent} may have at most ${max} ${kind} children.`),
+  childExists: (kind: string, id: string) => new GraphError("alreadyExists", `The ${kind} '${id}' already exists.`),
   rateLimited: (retryAfterSeconds: number) =>
     new GraphError("rateLimited", "Too many requests; retry later.", { "retry-after": String(retryAfterSeconds) }),
   /** Throttling as Graph does it: 429 with Retry-After; a range PUT is safe to repeat. */

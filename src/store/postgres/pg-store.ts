@@ -498,7 +498,7 @@ export class PgStore implements Store {
         // The parent's row lock serialises its children's writes, so the count cannot be overshot.
         if (!(await this.lockParent(c, ch.ownerOid, ch))) throw errors.notFound();
         const { rows } = await c.query("SELECT count(*) AS n FROM task_children WHERE list_id = $1 AND task_id = $2 AND kind = $3", [ch.listId, ch.taskId, ch.kind]);
-        if (num(rows[0].n) >= max) throw errors.invalid(`A ${ch.taskId ? "task" : "list"} may have at most ${max} ${ch.kind} children.`);
+        if (num(rows[0].n) >= max) throw errors.tooManyChildren(ch.taskId ? "task" : "list", max, ch.kind);
         await this.insertChild(c, ch);
         await this.parentChanged(c, ch.ownerOid, ch);
       }),
@@ -544,7 +544,7 @@ export class PgStore implements Store {
        ON CONFLICT (list_id, task_id, kind, id) DO NOTHING`,
       [ch.id, ch.kind, ch.ownerOid, ch.listId, ch.taskId, ch.createdAt, JSON.stringify(ch.doc)],
     );
-    if (!rowCount) throw errors.alreadyExists(`The ${ch.kind} '${ch.id}' already exists.`);
+    if (!rowCount) throw errors.childExists(ch.kind, ch.id);
   }
 
   attachments = {

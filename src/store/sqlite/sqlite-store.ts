@@ -416,7 +416,7 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         if (!this.parentExists(c.ownerOid, c)) throw errors.notFound();
         const { n } = this.stmt("SELECT count(*) AS n FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ?").get(c.listId, c.taskId, c.kind) as { n: number };
-        if (n >= max) throw errors.invalid(`A ${c.taskId ? "task" : "list"} may have at most ${max} ${c.kind} children.`);
+        if (n >= max) throw errors.tooManyChildren(c.taskId ? "task" : "list", max, c.kind);
         this.insertChild(c);
         this.parentChanged(c.ownerOid, c);
       })();
@@ -453,7 +453,7 @@ export class SqliteStore implements Store {
   /** The id must be new under its parent (an extension's is its name). */
   private insertChild(c: TaskChild): void {
     const taken = this.stmt("SELECT 1 FROM task_children WHERE list_id = ? AND task_id = ? AND kind = ? AND id = ?").get(c.listId, c.taskId, c.kind, c.id);
-    if (taken) throw errors.alreadyExists(`The ${c.kind} '${c.id}' already exists.`);
+    if (taken) throw errors.childExists(c.kind, c.id);
     this
       .stmt("INSERT INTO task_children (id, kind, owner, list_id, task_id, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .run(c.id, c.kind, c.ownerOid, c.listId, c.taskId, c.createdAt, JSON.stringify(c.doc));
