@@ -36,11 +36,11 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const iso = (msFromNow = 0) => new Date(Date.now() + msFromNow).toISOString();
 const HOUR = 3600_000;
 
-function listFor(owner: string, displayName = "List", wellknown: TaskList["wellknownListName"] = "none"): TaskList {
+export function listFor(owner: string, displayName = "List", wellknown: TaskList["wellknownListName"] = "none"): TaskList {
   return { id: newId("list"), ownerOid: owner, displayName, wellknownListName: wellknown, isOwner: true, isShared: false, createdAt: iso(), changeKey: "ck-0" };
 }
 
-function taskFor(list: TaskList, title = "Task"): Task {
+export function taskFor(list: TaskList, title = "Task"): Task {
   const now = iso();
   return {
     id: newId("task"),
@@ -54,7 +54,7 @@ function taskFor(list: TaskList, title = "Task"): Task {
   };
 }
 
-function sessionFor(task: Task, size: number, expiresAt = iso(HOUR)): UploadSession & { status: "open" } {
+export function sessionFor(task: Task, size: number, expiresAt = iso(HOUR)): UploadSession & { status: "open" } {
   return {
     id: newId("session"),
     ownerOid: task.ownerOid,
@@ -93,14 +93,14 @@ async function* brokenBody(data: Buffer, upTo: number, gate?: Promise<void>, the
   yield* bodyOf(data.subarray(upTo));
 }
 
-async function readAll(r: AsyncIterable<Buffer>): Promise<Buffer> {
+export async function readAll(r: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of r) parts.push(c as Buffer);
   return Buffer.concat(parts);
 }
 
 /** What the upload service would commit for the range [offset, offset+piece.length). */
-function planFor(s: UploadSession, offset: number, piece: Buffer, final: boolean) {
+export function planFor(s: UploadSession, offset: number, piece: Buffer, final: boolean) {
   return (objectSha256: string | null): CommitPlan => {
     const lastRange = { start: offset, end: offset + piece.length - 1 };
     if (!final) return { lastRange, attachment: null };
@@ -712,6 +712,45 @@ export function shouldCommitRanges(open: OpenStore): void {
       assert.equal(await store.sessions.get(s.id), undefined);
       assert.deepEqual(await store.attachments.all("o1", task.id), []);
       assert.equal(await t.storedBytes(), 0);
+    });
+
+    test("a task deleted while its final range streams in: the range fails and no attachment is left", async () => {
+      const { list, task } = await seed(store, "o1");
+      const data = randomBytes(400_000);
+      const s = await openSession(store, task, data.length);
+      await writeRange(store, s, data, 0, 100_000);
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      let streaming!: () => void;
+      const midway = new Promise<void>((r) => (streaming = r));
+      const lease = (await store.sessions.lease(s.id))!;
+      const piece = data.subarray(100_000);
+      const writing = lease.writeRange({ offset: 100_000, length: piece.length, body: brokenBody(piece, 200_000, gate, false, streaming), final: true, plan: planFor(s, 100_000, piece, true) });
+      writing.catch(() => {});
+      await midway;
+      assert.equal(await store.tasks.delete("o1", list.id, task.id, () => {}), true, "a deletion is not blocked by a range in flight");
+      open();
+      await assert.rejects(writing, isKind("notFound"));
+      await lease.release();
+      assert.equal(await store.sessions.get(s.id), undefined);
+      assert.deepEqual(await store.attachments.all("o1", task.id), []);
+      assert.equal(await t.storedBytes(), 0);
+    });
+
+    test("many sessions of one task completing at once: each becomes one attachment, counted once", async () => {
+      // Completions of one task (and one owner) take the same locks; they must queue, not collide.
+      const { list, task } = await seed(store, "o1");
+      const files = Array.from({ length: 12 }, (_, i) => randomBytes(50_000 + i * 1000));
+      const sessions = await Promise.all(files.map((f) => openSession(store, task, f.length)));
+      const done = await Promise.all(sessions.map((s, i) => upload(store, s, files[i]!, [20_000, files[i]!.length - 20_000])));
+      assert.ok(done.every((d) => d.status === "completed"));
+      const atts = await store.attachments.all("o1", task.id);
+      assert.equal(atts.length, files.length);
+      assert.equal((await store.tasks.get("o1", list.id, task.id))?.attachmentCount, files.length);
+      for (const [i, d] of done.entries()) {
+        const att = atts.find((a) => d.status === "completed" && a.id === d.attachmentId)!;
+        assert.equal(att.sha256, sha(files[i]!));
+      }
     });
   });
 }

@@ -1,60 +1,78 @@
 // Bytes of the PostgreSQL store: rows of at most CHUNK_BYTES in blob_chunks, keyed by (blob, off).
 // A range is staged: its rows are inserted as the body streams in, each INSERT on a connection
-// borrowed only for that statement (at most two chunks in memory: one being filled, one being
-// inserted), so a slow client holds no connection. Reads fetch a slice at a time as the consumer
-// asks for more.
+// borrowed only for that statement (at most INSERT_DEPTH + 1 chunks in memory: one being filled,
+// the others being inserted), so a slow client holds no connection. Reads fetch a slice at a time
+// as the consumer asks for more.
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Pool, PoolClient } from "pg";
 import { errors } from "../../domain/errors.js";
 
 export const CHUNK_BYTES = 256 * 1024;
+/** INSERTs of one range in flight at once (see writeChunks). */
+export const INSERT_DEPTH = 1;
 /** Largest piece read per query: what one download holds in memory at a time (plus its hex text). */
 const READ_SLICE = 64 * 1024;
 
 type Queryable = Pool | PoolClient;
-/** Runs one statement (on a connection borrowed for it alone). */
-export type RunStatement = (sql: string, values: unknown[]) => Promise<unknown>;
+/** Inserts one staged row (a statement of its own, on a connection borrowed for it alone). */
+export type InsertChunk = (off: number, data: Buffer) => Promise<unknown>;
 
 const INSERT = "INSERT INTO blob_chunks (blob, off, data) VALUES ($1, $2, $3)";
 
 /**
  * Streams `body` into rows starting at `offset`, each INSERT its own (autocommitted) statement
- * through `run`. The rows lie past the session's committed offset, where nothing reads them, until
+ * through `insert`. The rows lie past the session's committed offset, where nothing reads them, until
  * the caller commits the new offset; the caller bounds the body's length (rangeBytes) and removes
  * the rows of a range that does not commit.
  */
-export async function writeChunks(run: RunStatement, blob: string, offset: number, body: AsyncIterable<Buffer>): Promise<void> {
+export async function writeChunks(
+  insert: InsertChunk,
+  offset: number,
+  body: AsyncIterable<Buffer>,
+  opts: { chunkBytes?: number; depth?: number } = {},
+): Promise<void> {
+  const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+  const depth = opts.depth ?? INSERT_DEPTH;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let nextOff = offset;
-  // One INSERT in flight while the next chunk fills: the socket keeps flowing, memory stays bounded.
-  let inflight: Promise<unknown> | undefined;
+  // Up to `depth` INSERTs in flight, each on its own connection, while the next chunk fills: one
+  // PostgreSQL backend working a row at a time is what bounds a lone upload, and rows at distinct
+  // offsets commute. Settled promises never reject; the first error is kept and thrown.
+  const inflight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   const send = async (data: Buffer) => {
-    if (inflight) await inflight;
-    const p = run(INSERT, [blob, nextOff, data]);
-    p.catch(() => {}); // observed by the next await; avoids an unhandled rejection meanwhile
-    inflight = p;
+    while (inflight.size >= depth) await Promise.race(inflight);
+    if (failure) throw failure.error;
+    const p: Promise<void> = insert(nextOff, data).then(
+      () => void inflight.delete(p),
+      (error: unknown) => {
+        failure ??= { error };
+        inflight.delete(p);
+      },
+    );
+    inflight.add(p);
     nextOff += data.length;
   };
   try {
     for await (const piece of body) {
       pending.push(piece);
       pendingBytes += piece.length;
-      while (pendingBytes >= CHUNK_BYTES) {
+      while (pendingBytes >= chunkBytes) {
         const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-        await send(all.subarray(0, CHUNK_BYTES));
-        const rest = all.subarray(CHUNK_BYTES);
+        await send(all.subarray(0, chunkBytes));
+        const rest = all.subarray(chunkBytes);
         pending = rest.length > 0 ? [rest] : [];
         pendingBytes = rest.length;
       }
     }
     if (pendingBytes > 0) await send(Buffer.concat(pending, pendingBytes));
   } finally {
-    // Let the last INSERT settle before the caller issues ROLLBACK or the commit step.
-    if (inflight) await inflight.catch(() => {});
+    // Every INSERT settles before the caller issues its cleanup DELETE or the commit step.
+    await Promise.all(inflight);
   }
-  if (inflight) await inflight;
+  if (failure) throw failure.error;
 }
 
 /** Inserts a small object whole (it is already in memory). */

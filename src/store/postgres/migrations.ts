@@ -150,6 +150,78 @@ export const MIGRATIONS: string[] = [
   `
   CREATE TABLE blob_reads (reader UUID PRIMARY KEY, blob UUID NOT NULL, until TIMESTAMPTZ NOT NULL);
   `,
+  // Step 8: a session's creation and a range's commit as one server-side call each (issue 16).
+  // Their locks (the owner's advisory lock for a creation; the task's and the owner's change_seqs
+  // row for a final range) were held across several client round trips, and every creation or
+  // completion of one owner waited for them in turn; now they are held for the statements
+  // themselves and the commit's WAL flush.
+  //
+  // taskdrop_create_session inserts the session unless a cap is reached, and returns the counts
+  // it saw (before any insert) so the caller can say which cap.
+  `
+  CREATE FUNCTION taskdrop_create_session(
+    p_id TEXT, p_owner TEXT, p_list TEXT, p_task TEXT, p_name TEXT, p_content_type TEXT, p_size BIGINT, p_blob UUID,
+    p_created_at TEXT, p_expires_at TEXT, p_max_open BIGINT, p_max_staged BIGINT
+  ) RETURNS TABLE (open_count BIGINT, staged BIGINT, inserted BOOLEAN) LANGUAGE plpgsql AS $fn$
+  BEGIN
+    -- Serialises one owner's creations across instances, so a cap cannot be overshot by a race.
+    PERFORM pg_advisory_xact_lock(hashtextextended('taskdrop:owner:' || current_schema() || ':' || p_owner, 0));
+    -- Only live sessions count: an expired one can no longer be used, whether swept yet or not.
+    SELECT count(*), coalesce(sum(size), 0) INTO open_count, staged
+      FROM sessions WHERE owner = p_owner AND status = 'open' AND expires_at > p_created_at;
+    inserted := open_count < p_max_open AND (p_max_staged <= 0 OR staged + p_size <= p_max_staged);
+    IF inserted THEN
+      INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)
+        VALUES (p_id, p_owner, p_list, p_task, p_name, p_content_type, p_size, 0, 'open', p_blob, p_created_at, p_expires_at);
+    END IF;
+    RETURN NEXT;
+  END
+  $fn$;
+  -- taskdrop_commit_range: lock order as everywhere (task, session, change_seqs last). Raises
+  -- P0002 when the session is gone or moved on, 40001 when the claim is no longer the caller's, so
+  -- nothing is committed in either case.
+  CREATE FUNCTION taskdrop_commit_range(
+    p_id TEXT, p_token TEXT, p_task TEXT, p_offset BIGINT, p_committed BIGINT, p_last_start BIGINT, p_last_end BIGINT,
+    p_attachment TEXT, p_owner TEXT, p_list TEXT, p_name TEXT, p_content_type TEXT, p_size BIGINT, p_sha256 TEXT,
+    p_created_at TEXT, p_modified_at TEXT
+  ) RETURNS SETOF sessions LANGUAGE plpgsql AS $fn$
+  DECLARE
+    s sessions;
+    n BIGINT;
+  BEGIN
+    -- The staged rows were written with synchronous_commit off: this commit's flush covers them.
+    PERFORM set_config('synchronous_commit', 'on', true);
+    IF p_attachment IS NOT NULL THEN
+      PERFORM 1 FROM tasks WHERE id = p_task FOR UPDATE;
+    END IF;
+    SELECT * INTO s FROM sessions WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND OR s.status <> 'open' OR s.committed <> p_offset THEN
+      RAISE EXCEPTION 'upload session gone or moved on' USING ERRCODE = 'P0002';
+    END IF;
+    IF s.lease_token IS DISTINCT FROM p_token THEN
+      RAISE EXCEPTION 'upload lease lost' USING ERRCODE = '40001';
+    END IF;
+    IF p_attachment IS NULL THEN
+      RETURN QUERY UPDATE sessions SET committed = p_committed, last_start = p_last_start, last_end = p_last_end,
+          lease_token = NULL, lease_until = NULL
+        WHERE id = p_id RETURNING *;
+      RETURN;
+    END IF;
+    PERFORM 1 FROM tasks WHERE id = p_task AND owner = p_owner;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'task gone' USING ERRCODE = 'P0002';
+    END IF;
+    INSERT INTO attachments (id, owner, list_id, task_id, name, content_type, size, sha256, blob, created_at, last_modified_at)
+      VALUES (p_attachment, p_owner, p_list, p_task, p_name, p_content_type, p_size, p_sha256, s.blob, p_created_at, p_modified_at);
+    INSERT INTO change_seqs (owner, seq) VALUES (p_owner, 1)
+      ON CONFLICT (owner) DO UPDATE SET seq = change_seqs.seq + 1 RETURNING seq INTO n;
+    UPDATE tasks SET attachment_count = attachment_count + 1, change_seq = n WHERE id = p_task;
+    RETURN QUERY UPDATE sessions SET committed = p_committed, status = 'completed', attachment_id = p_attachment,
+        last_start = p_last_start, last_end = p_last_end, lease_token = NULL, lease_until = NULL
+      WHERE id = p_id RETURNING *;
+  END
+  $fn$;
+  `,
 ];
 
 /**

@@ -61,9 +61,6 @@ function splitPool(size: number): { general: number; upload: number } {
   return { general, upload: size - general };
 }
 
-/** Advisory-lock keys, namespaced by schema so deployments sharing one database never collide. */
-const OWNER_KEY = "hashtextextended('taskdrop:owner:' || current_schema() || ':' || $1, 0)";
-
 /** Deadlocks and serialization failures: the transaction changed nothing and may simply run again. */
 const retryable = (e: unknown) => ["40001", "40P01"].includes((e as { code?: string }).code ?? "");
 
@@ -77,6 +74,8 @@ export function redact(url: string): string {
     return "(unparseable database URL)";
   }
 }
+
+const INSERT_CHUNK = "INSERT INTO blob_chunks (blob, off, data) VALUES ($1, $2, $3)";
 
 export class PgStore implements Store {
   readonly kind = "postgres" as const;
@@ -608,23 +607,18 @@ export class PgStore implements Store {
   }
 
   sessions = {
-    create: async (s: UploadSession, maxOpen: number, maxStagedBytes = 0): Promise<void> =>
-      this.tx(async (c) => {
-        // Serialises one owner's creations across instances, so the cap cannot be overshot by a race.
-        await c.query(`SELECT pg_advisory_xact_lock(${OWNER_KEY})`, [s.ownerOid]);
-        // Only live sessions count: an expired one can no longer be used, whether swept yet or not.
-        const { rows } = await c.query(
-          "SELECT count(*) AS n, coalesce(sum(size), 0) AS staged FROM sessions WHERE owner = $1 AND status = 'open' AND expires_at > $2",
-          [s.ownerOid, s.createdAt],
-        );
-        if (num(rows[0].n) >= maxOpen) throw errors.tooManySessions(maxOpen);
-        if (maxStagedBytes > 0 && num(rows[0].staged) + s.size > maxStagedBytes) throw stagedQuota(maxStagedBytes, num(rows[0].staged));
-        await c.query(
-          `INSERT INTO sessions (id, owner, list_id, task_id, name, content_type, size, committed, status, blob, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 'open', $8, $9, $10)`,
-          [s.id, s.ownerOid, s.listId, s.taskId, s.name, s.contentType, s.size, randomUUID(), s.createdAt, s.expiresAt],
-        );
-      }),
+    // One call (taskdrop_create_session, migration step 8): the owner's lock is held for the
+    // statements and the commit only.
+    create: async (s: UploadSession, maxOpen: number, maxStagedBytes = 0): Promise<void> => {
+      const { rows } = await this.pool.query(
+        "SELECT * FROM taskdrop_create_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        [s.id, s.ownerOid, s.listId, s.taskId, s.name, s.contentType, s.size, randomUUID(), s.createdAt, s.expiresAt, maxOpen, maxStagedBytes],
+      );
+      const seen = rows[0]!;
+      if (seen.inserted) return;
+      if (num(seen.open_count) >= maxOpen) throw errors.tooManySessions(maxOpen);
+      throw stagedQuota(maxStagedBytes, num(seen.staged));
+    },
     bytesHeld: async (now: string): Promise<number> => {
       const { rows } = await this.pool.query(
         "SELECT (SELECT coalesce(sum(size), 0) FROM attachments) + (SELECT coalesce(sum(size), 0) FROM sessions WHERE status = 'open' AND expires_at > $1) AS n",
@@ -782,10 +776,10 @@ export class PgStore implements Store {
     const blob = before.blob as string;
     const hash = this.hashes.continueAt(blob, args.offset);
     try {
-      await writeChunks((sql, values) => this.uploadQuery(sql, values), blob, args.offset, rangeBytes(args.body, args.length, hash));
+      await writeChunks((off, data) => this.uploadQuery(INSERT_CHUNK, [blob, off, data]), args.offset, rangeBytes(args.body, args.length, hash));
       // Without a state: hash the rows (the staged ones are visible: each INSERT committed).
       const objectSha256 = args.final ? await this.hashes.digest(hash, () => sha256Of(this.pool, blob, args.offset + args.length)) : null;
-      const after = await this.commitRange(id, token, blob, before.task_id as string, args, objectSha256);
+      const after = await this.commitRange(id, token, args, objectSha256);
       const done = sessionFrom(after);
       this.hashes.committed(blob, done, hash);
       return done;
@@ -796,53 +790,46 @@ export class PgStore implements Store {
     }
   }
 
-  /** The range's one transaction: the claim still ours, the offset unchanged, then the new state. */
-  private async commitRange(id: string, token: string, blob: string, taskId: string, args: WriteRangeArgs, objectSha256: string | null): Promise<Row> {
-    const c = await this.uploadConnection();
-    let broken = false;
+  /**
+   * The range's one transaction, run server-side (taskdrop_commit_range, migration step 8): the
+   * claim still ours, the offset unchanged, then the new state, in one round trip, so the locks a
+   * completion takes are not held while the client answers. The plan is asked first: it is pure,
+   * and a plan that throws (a Content-Digest mismatch) commits nothing.
+   */
+  private async commitRange(id: string, token: string, args: WriteRangeArgs, objectSha256: string | null): Promise<Row> {
+    const plan = args.plan(objectSha256);
+    const att = plan.attachment;
     try {
-      // Durable on COMMIT, whatever the pool's default: this flush covers the staged rows too.
-      await c.query("BEGIN; SET LOCAL synchronous_commit = on");
-      // Lock order: task before session (as deletions take them).
-      if (args.final) await c.query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE", [taskId]);
-      const now = (await c.query("SELECT * FROM sessions WHERE id = $1 FOR UPDATE", [id])).rows[0];
-      // Deleted (cancel, task or list deletion) or swept while the bytes streamed in.
-      if (!now || now.status !== "open" || num(now.committed) !== args.offset) throw errors.notFound();
-      // The claim lapsed (this process stalled past LEASE_TTL_MS) and perhaps another PUT took it.
-      if (now.lease_token !== token) throw errors.conflict();
-      const plan = args.plan(objectSha256);
-      const committed = args.offset + args.length;
-      let after: Row;
-      if (plan.attachment) {
-        await this.lockTask(c, plan.attachment);
-        await this.insertAttachment(c, plan.attachment, blob);
-        after = (
-          await c.query(
-            `UPDATE sessions SET committed = $1, status = 'completed', attachment_id = $2, last_start = $3, last_end = $4,
-               lease_token = NULL, lease_until = NULL
-             WHERE id = $5 RETURNING *`,
-            [committed, plan.attachment.id, plan.lastRange.start, plan.lastRange.end, id],
-          )
-        ).rows[0];
-      } else {
-        after = (
-          await c.query(
-            `UPDATE sessions SET committed = $1, last_start = $2, last_end = $3, lease_token = NULL, lease_until = NULL
-             WHERE id = $4 RETURNING *`,
-            [committed, plan.lastRange.start, plan.lastRange.end, id],
-          )
-        ).rows[0];
-      }
-      await c.query("COMMIT");
-      return after;
+      const { rows } = await this.uploadQuery(
+        "SELECT * FROM taskdrop_commit_range($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        [
+          id,
+          token,
+          att?.taskId ?? null,
+          args.offset,
+          args.offset + args.length,
+          plan.lastRange.start,
+          plan.lastRange.end,
+          att?.id ?? null,
+          att?.ownerOid ?? null,
+          att?.listId ?? null,
+          att?.name ?? null,
+          att?.contentType ?? null,
+          att?.size ?? null,
+          att?.sha256 ?? null,
+          att?.createdAt ?? null,
+          att?.lastModifiedAt ?? null,
+        ],
+      );
+      return rows[0]!;
     } catch (e) {
-      await c.query("ROLLBACK").catch(() => {
-        broken = true;
-      });
+      const code = (e as { code?: string }).code;
+      // Deleted (cancel, task or list deletion) or swept while the bytes streamed in.
+      if (code === "P0002") throw errors.notFound();
+      // The claim lapsed (this process stalled past LEASE_TTL_MS) and perhaps another PUT took it;
+      // or a deadlock or serialization failure, which changed nothing either.
       if (!isGraphError(e) && retryable(e)) throw errors.conflict();
       throw e;
-    } finally {
-      c.release(broken);
     }
   }
 }
