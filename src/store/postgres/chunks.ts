@@ -10,7 +10,7 @@ import { errors } from "../../domain/errors.js";
 
 export const CHUNK_BYTES = 256 * 1024;
 /** INSERTs of one range in flight at once (see writeChunks). */
-export const INSERT_DEPTH = 1;
+export const INSERT_DEPTH = 2;
 /** Largest piece read per query: what one download holds in memory at a time (plus its hex text). */
 const READ_SLICE = 64 * 1024;
 

@@ -75,7 +75,21 @@ export function redact(url: string): string {
   }
 }
 
-const INSERT_CHUNK = "INSERT INTO blob_chunks (blob, off, data) VALUES ($1, $2, $3)";
+/**
+ * A staged row, written only while the claim is the writer's: a holder that stalled past its lease
+ * stages nothing more once another has taken the session (rows at offsets the new holder also
+ * writes would make its INSERTs fail).
+ */
+const STAGE_CHUNK = `INSERT INTO blob_chunks (blob, off, data)
+  SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $4 AND lease_token = $5)`;
+/**
+ * A failed range's staged rows, removed while the claim is still the writer's, or when the session
+ * is gone and no attachment holds the blob; never when another holder took the session over
+ * (rows past the committed offset are then its own, and rows before it committed bytes).
+ */
+const UNSTAGE_OWN = `DELETE FROM blob_chunks WHERE blob = $1 AND off >= $2
+  AND NOT EXISTS (SELECT 1 FROM sessions WHERE id = $3 AND (lease_token IS DISTINCT FROM $4 OR committed <> $2))
+  AND NOT EXISTS (SELECT 1 FROM attachments WHERE blob = $1)`;
 
 export class PgStore implements Store {
   readonly kind = "postgres" as const;
@@ -776,7 +790,7 @@ export class PgStore implements Store {
     const blob = before.blob as string;
     const hash = this.hashes.continueAt(blob, args.offset);
     try {
-      await writeChunks((off, data) => this.uploadQuery(INSERT_CHUNK, [blob, off, data]), args.offset, rangeBytes(args.body, args.length, hash));
+      await writeChunks((off, data) => this.uploadQuery(STAGE_CHUNK, [blob, off, data, id, token]), args.offset, rangeBytes(args.body, args.length, hash));
       // Without a state: hash the rows (the staged ones are visible: each INSERT committed).
       const objectSha256 = args.final ? await this.hashes.digest(hash, () => sha256Of(this.pool, blob, args.offset + args.length)) : null;
       const after = await this.commitRange(id, token, args, objectSha256);
@@ -784,8 +798,9 @@ export class PgStore implements Store {
       this.hashes.committed(blob, done, hash);
       return done;
     } catch (e) {
-      // Nothing committed: the staged rows go now rather than with the next holder or the session.
-      await this.uploadQuery("DELETE FROM blob_chunks WHERE blob = $1 AND off >= $2", [blob, args.offset]).catch(() => {});
+      // Nothing committed: the staged rows go now rather than with the next holder or the session,
+      // unless the claim is no longer ours: past the committed offset, rows are the new holder's.
+      await this.uploadQuery(UNSTAGE_OWN, [blob, args.offset, id, token]).catch(() => {});
       throw e;
     }
   }
